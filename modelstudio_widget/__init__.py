@@ -1,18 +1,73 @@
 """Model Studio: a phone-first visual designer for neural networks that learn to play 2048.
 
-The public API (see README.md for a tour)::
+The public API (README.md has a tour)::
 
     import modelstudio_widget as ms
-    ms.catalog(); ms.validate(design); ms.compile_design(design); ms.build_model(design)
+    ms.catalog(); ms.templates(); ms.default_design()
+    ms.validate(design)                      # never raises; exact params and memory
+    ms.compile_design(design, workspace)     # writes generated/<id>_<hash>.py, imports it
+    ms.build_model(design)                   # the torch module
     ms.train(design, seconds=60); ms.evaluate(run); ms.export(run, "onnx", "m.onnx")
-    ms.ModelStudio()          # the widget
+    ms.ModelStudio()                         # the widget
 
-Torch-heavy parts are imported on first use, so validation and the CLI start fast.
+Importing the package registers the ``ModelStudio/2048-v0`` Gymnasium environment.
+Torch-heavy parts load on first use, so validation and the CLI start fast.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from modelstudio_widget.design.catalog import catalog
+from modelstudio_widget.design.rules import ValidationResult, validate
+from modelstudio_widget.design.templates import default_design, templates
 
 __version__ = "0.1.0"
-__all__ = ["catalog", "__version__"]
+
+# name -> module that defines it; imported on first access (torch is slow to import).
+_LAZY = {
+    "compile_design": "modelstudio_widget.build.codegen",
+    "build_model": "modelstudio_widget.build.codegen",
+    "CompileResult": "modelstudio_widget.build.codegen",
+    "DesignError": "modelstudio_widget.build.codegen",
+    "GameTransformer": "modelstudio_widget.build.base",
+    "DynamicModelConfig": "modelstudio_widget.build.base",
+    "Store": "modelstudio_widget.store",
+    "train": "modelstudio_widget.train.api",
+    "evaluate": "modelstudio_widget.train.evaluate",
+    "Run": "modelstudio_widget.train.api",
+    "PPOTrainer": "modelstudio_widget.train.ppo",
+    "PPOConfig": "modelstudio_widget.train.ppo",
+    "TrainingManager": "modelstudio_widget.train.manager",
+    "export": "modelstudio_widget.export",
+    "load": "modelstudio_widget.export",
+    "ModelStudio": "modelstudio_widget.widget",
+}
+
+__all__ = ["catalog", "validate", "ValidationResult", "templates", "default_design",
+           "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelstudio_widget' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def _register_envs() -> None:
+    try:
+        from modelstudio_widget.game import register_envs
+    except ImportError:  # pragma: no cover - the game package is being built
+        return
+    register_envs()
+
+
+_register_envs()

@@ -30,6 +30,13 @@ N_ACTIONS = 4
 #: Classes of the ``max_tile`` auxiliary target (tile exponents).
 N_MAX_TILE_CLASSES = N_TILE_VALUES
 
+#: Memory estimate inputs (design/estimate.py): boards per PPO minibatch (the trainer's
+#: default minibatch uses the same constant), float32, and weights + gradients + Adam's
+#: two moments.
+TRAIN_BATCH = 512
+BYTES_PER_FLOAT = 4
+OPTIMIZER_COPIES = 4
+
 #: Roles say how validation and code generation treat a block.
 #: ``input`` produces the board; ``encoder`` turns it into tokens; ``layer`` transforms
 #: tokens (and is what routers and checkpoints attach to); ``pass`` hands tokens on
@@ -313,5 +320,10 @@ _CATALOG_DATA: dict[str, Any] = {
         "n_cells": N_CELLS,
         "n_actions": N_ACTIONS,
         "max_experts": 8,
+    },
+    "estimate": {
+        "train_batch": TRAIN_BATCH,
+        "bytes_per_float": BYTES_PER_FLOAT,
+        "optimizer_copies": OPTIMIZER_COPIES,
     },
 }

@@ -1,0 +1,249 @@
+"""Hand-written building blocks. Generated models only instantiate and wire these.
+
+Shapes: boards are ``[B, 16]`` int64 tile exponents; the residual stream is ``[B, 16, d]``
+(one token per cell). Each block is small and config-driven (nanoGPT style); its parameter
+count has a closed form in ``design/estimate.py`` that the tests check against ``numel``.
+
+Side results (MoE losses and expert usage, auxiliary predictions) are not stored on the
+modules: a block records them in the :class:`Extras` passed to it, which keeps forward
+passes pure for ``torch.export`` and makes gradient checkpointing safe (a recomputation
+writes into a throwaway ``Extras``, so nothing is counted twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
+
+from modelstudio_widget.design.catalog import N_ACTIONS, N_CELLS, N_MAX_TILE_CLASSES, N_TILE_VALUES
+
+AUX_OUTPUTS = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
+
+
+@dataclass
+class MoEStats:
+    node: int
+    lb_loss: Tensor  # Switch load-balancing loss (1.0 when perfectly balanced)
+    z_loss: Tensor  # router z-loss
+    usage: Tensor  # [E] fraction of token->expert assignments, detached
+
+
+@dataclass
+class Extras:
+    """What a forward pass produces besides logits and value."""
+    moe: list[MoEStats] = field(default_factory=list)
+    aux: dict[int, Tensor] = field(default_factory=dict)  # node -> prediction
+
+    def merge(self, other: Extras) -> None:
+        self.moe.extend(other.moe)
+        self.aux.update(other.aux)
+
+
+def _init_linear(m: nn.Module) -> None:
+    if isinstance(m, nn.Linear):
+        nn.init.normal_(m.weight, std=0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, nn.Embedding):
+        nn.init.normal_(m.weight, std=0.02)
+
+
+class BoardEncoder(nn.Module):
+    """Board exponents [B, 16] -> tokens [B, 16, d]: a vector per tile value (+ position).
+
+    Params: learned 16d, onehot 16d + d; positional adds 16d.
+    """
+
+    def __init__(self, d_model: int, encoding: str = "learned", positional: bool = True):
+        super().__init__()
+        self.onehot = encoding == "onehot"
+        if self.onehot:
+            self.tile = nn.Linear(N_TILE_VALUES, d_model)
+        else:
+            self.tile = nn.Embedding(N_TILE_VALUES, d_model)
+        self.pos = nn.Parameter(torch.randn(N_CELLS, d_model) * 0.02) if positional else None
+        self.apply(_init_linear)
+
+    def forward(self, board: Tensor) -> Tensor:
+        if self.onehot:
+            x = self.tile(F.one_hot(board, N_TILE_VALUES).to(self.tile.weight.dtype))
+        else:
+            x = self.tile(board)
+        return x if self.pos is None else x + self.pos
+
+
+class TransformerLayer(nn.Module):
+    """Pre-norm self-attention over the 16 cells, then an MLP; both residual.
+
+    Params: 4d^2 + 2d*ff + ff + 9d with ff = ff_mult * d (same as nn.TransformerEncoderLayer).
+    """
+
+    def __init__(self, d_model: int, n_heads: int, ff_mult: int = 4, activation: str = "gelu",
+                 dropout: float = 0.0):
+        super().__init__()
+        self.n_heads = n_heads
+        self.ln1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.fc1 = nn.Linear(d_model, ff_mult * d_model)
+        self.fc2 = nn.Linear(ff_mult * d_model, d_model)
+        self.act = nn.GELU() if activation == "gelu" else nn.ReLU()
+        self.drop = nn.Dropout(dropout)
+        self.apply(_init_linear)
+
+    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (z.reshape(b, t, self.n_heads, d // self.n_heads).transpose(1, 2)
+                   for z in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v)
+        y = y.transpose(1, 2).reshape(b, t, d)
+        x = x + self.drop(self.proj(y))
+        return x + self.drop(self.fc2(self.act(self.fc1(self.ln2(x)))))
+
+
+class MoELayer(nn.Module):
+    """Pre-norm mixture-of-experts MLP with top-k routing; residual.
+
+    Each token's router probabilities pick its top-k experts; their outputs are mixed with
+    the renormalised top-k probabilities. ``dense`` computes every expert and masks the gate
+    (static shapes: exports cleanly); ``sparse`` computes only the chosen (token, expert)
+    pairs (faster in eager mode at larger batches).
+
+    Records in ``extras``: the Switch load-balancing loss ``E * sum_i f_i * P_i`` (f_i: share
+    of assignments to expert i, P_i: mean router probability), the router z-loss and the
+    usage shares f_i. Their weights come from the load-balance router(s) wired into it.
+
+    Params: E(2dh + h + d) + dE + E + 2d with h = ff_mult * d.
+    """
+
+    def __init__(self, d_model: int, n_experts: int, top_k: int = 2, ff_mult: int = 2,
+                 routing: str = "dense", node: int = 0, lb_coef: float = 0.0,
+                 z_coef: float = 0.0):
+        super().__init__()
+        hidden = ff_mult * d_model
+        self.node, self.top_k, self.sparse = node, top_k, routing == "sparse"
+        self.lb_coef, self.z_coef = lb_coef, z_coef
+        self.ln = nn.LayerNorm(d_model)
+        self.router = nn.Linear(d_model, n_experts)
+        self.w1 = nn.Parameter(torch.randn(n_experts, d_model, hidden) * 0.02)
+        self.b1 = nn.Parameter(torch.zeros(n_experts, hidden))
+        self.w2 = nn.Parameter(torch.randn(n_experts, hidden, d_model) * 0.02)
+        self.b2 = nn.Parameter(torch.zeros(n_experts, d_model))
+        self.apply(_init_linear)
+
+    @property
+    def n_experts(self) -> int:
+        return self.w1.shape[0]
+
+    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+        b, t, d = x.shape
+        h = self.ln(x).reshape(b * t, d)
+        logits = self.router(h)  # [N, E]
+        probs = logits.softmax(dim=-1)
+        top_p, top_i = probs.topk(self.top_k, dim=-1)  # [N, k]
+        top_p = top_p / top_p.sum(dim=-1, keepdim=True)
+        assign = F.one_hot(top_i, self.n_experts).to(probs.dtype)  # [N, k, E]
+        gate = (assign * top_p.unsqueeze(-1)).sum(dim=1)  # [N, E]
+        y = self._sparse(h, top_i, top_p) if self.sparse else self._dense(h, gate)
+
+        share = assign.sum(dim=(0, 1)) / (b * t * self.top_k)  # f_i, no gradient path
+        lb_loss = self.n_experts * (share.detach() * probs.mean(dim=0)).sum()
+        z_loss = torch.logsumexp(logits, dim=-1).pow(2).mean()
+        extras.moe.append(MoEStats(self.node, lb_loss, z_loss, share.detach()))
+        return x + y.reshape(b, t, d)
+
+    def _dense(self, h: Tensor, gate: Tensor) -> Tensor:
+        hid = F.gelu(torch.einsum("nd,edh->neh", h, self.w1) + self.b1)
+        out = torch.einsum("neh,ehd->ned", hid, self.w2) + self.b2
+        return torch.einsum("ne,ned->nd", gate, out)
+
+    def _sparse(self, h: Tensor, top_i: Tensor, top_p: Tensor) -> Tensor:
+        y = torch.zeros_like(h)
+        for e in range(self.n_experts):
+            token, slot = torch.nonzero(top_i == e, as_tuple=True)
+            if token.numel() == 0:
+                continue
+            hid = F.gelu(h[token] @ self.w1[e] + self.b1[e])
+            out = (hid @ self.w2[e] + self.b2[e]) * top_p[token, slot].unsqueeze(-1)
+            y = y.index_add(0, token, out)
+        return y
+
+
+class AuxLossHead(nn.Module):
+    """Predicts an auxiliary target from the mean token; tokens pass through unchanged.
+
+    ``max_tile``: class of the largest tile ``horizon`` moves ahead (cross-entropy over 16
+    exponents). ``future_score``: log1p of the score gained over the next ``horizon`` moves
+    (squared error). The trainer builds the targets from its rollouts.
+
+    Params: 2d (LayerNorm) + d*n + n, n = 16 (max_tile) or 1 (future_score).
+    """
+
+    def __init__(self, d_model: int, target: str = "max_tile", horizon: int = 16,
+                 coef: float = 0.1, node: int = 0):
+        super().__init__()
+        self.node, self.target, self.horizon, self.coef = node, target, horizon, coef
+        self.ln = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, AUX_OUTPUTS[target])
+        self.apply(_init_linear)
+
+    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+        extras.aux[self.node] = self.head(self.ln(x).mean(dim=1))
+        return x
+
+
+class ActionOutput(nn.Module):
+    """Policy logits [B, 4] (up, right, down, left) and value [B] from the stream.
+
+    Params: 2d + (hidden ? f*H + 6H + 5 : 5f + 5), f = 16d (flatten) or d (mean).
+    """
+
+    def __init__(self, d_model: int, pool: str = "flatten", hidden: int = 0):
+        super().__init__()
+        self.flatten = pool == "flatten"
+        features = N_CELLS * d_model if self.flatten else d_model
+        self.ln = nn.LayerNorm(d_model)
+        self.trunk = nn.Sequential(nn.Linear(features, hidden), nn.ReLU()) if hidden else None
+        width = hidden or features
+        self.policy = nn.Linear(width, N_ACTIONS)
+        self.value = nn.Linear(width, 1)
+        self.apply(_init_linear)
+        nn.init.normal_(self.policy.weight, std=0.01)  # near-uniform initial policy
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = self.ln(x)
+        f = x.flatten(1) if self.flatten else x.mean(dim=1)
+        if self.trunk is not None:
+            f = self.trunk(f)
+        return self.policy(f), self.value(f).squeeze(-1)
+
+
+class Checkpointed(nn.Module):
+    """Runs a layer under gradient checkpointing (``use_reentrant=False``).
+
+    The layer's side results are recorded in a fresh ``Extras`` returned as outputs of the
+    checkpointed function: the recomputation in the backward pass writes into another
+    throwaway ``Extras``, so losses keep their gradients and usage is counted once.
+    """
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+        if not (torch.is_grad_enabled() and self.training):
+            return self.layer(x, extras)
+
+        def run(inp: Tensor) -> tuple[Tensor, Extras]:
+            local = Extras()
+            return self.layer(inp, local), local
+
+        y, local = checkpoint(run, x, use_reentrant=False)
+        extras.merge(local)
+        return y

@@ -1,0 +1,103 @@
+"""The ``modelstudio`` command line.
+
+    modelstudio schema-lint FILE...      check design JSON files (schema + rules)
+    modelstudio schema                   print the JSON Schema of design JSON v1
+    modelstudio dump-designs DIR         write every stored design as JSON
+
+Each subcommand is a small function; heavy imports happen inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+Command = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+
+
+def command(name: str, help: str) -> Callable[[Command], Command]:
+    """Register a subcommand; its ``args`` function is attached as ``.arguments``."""
+
+    def wrap(fn: Command) -> Command:
+        _COMMANDS[name] = (fn, getattr(fn, "arguments", lambda p: None), help)
+        return fn
+
+    return wrap
+
+
+def arguments(setup: Callable[[argparse.ArgumentParser], None]) -> Callable[[Command], Command]:
+    def wrap(fn: Command) -> Command:
+        fn.arguments = setup  # type: ignore[attr-defined]
+        return fn
+
+    return wrap
+
+
+@command("schema-lint", "check design JSON files against the schema and the rules")
+@arguments(lambda p: p.add_argument("files", nargs="+", metavar="FILE"))
+def _schema_lint(args: argparse.Namespace) -> int:
+    from modelstudio_widget.design.schema import lint_file
+
+    failed = 0
+    for path in args.files:
+        problems = lint_file(path)
+        if problems:
+            failed += 1
+            print(f"{path}: FAILED ({len(problems)} problem{'s' * (len(problems) != 1)})")
+            for line in problems:
+                print(f"  - {line}")
+        else:
+            print(f"{path}: ok")
+    if len(args.files) > 1:
+        print(f"{len(args.files) - failed} ok, {failed} failed")
+    return 1 if failed else 0
+
+
+@command("schema", "print the JSON Schema of design JSON v1")
+def _schema(args: argparse.Namespace) -> int:
+    from modelstudio_widget.design.schema import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def _workspace_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", help="workspace folder (default: $MODELSTUDIO_WORKSPACE "
+                   "or ~/.modelstudio)")
+
+
+@command("dump-designs", "write every stored design as JSON into a folder")
+@arguments(lambda p: (p.add_argument("out_dir", metavar="OUT_DIR"), _workspace_arg(p)))
+def _dump_designs(args: argparse.Namespace) -> int:
+    from modelstudio_widget.store import Store, dump_designs
+    from modelstudio_widget.workspace import resolve_workspace
+
+    with Store.in_workspace(resolve_workspace(args.workspace)) as store:
+        paths = dump_designs(store, args.out_dir)
+    print(f"wrote {len(paths)} design{'s' * (len(paths) != 1)} to {args.out_dir}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelstudio", description=__doc__.split("\n")[0])
+    subs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (fn, setup, help_text) in _COMMANDS.items():
+        sub = subs.add_parser(name, help=help_text, description=help_text)
+        setup(sub)
+        sub.set_defaults(func=fn)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

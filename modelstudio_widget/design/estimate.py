@@ -1,0 +1,111 @@
+"""Exact parameter counts and a training-memory estimate, in closed form (no torch).
+
+Parameters: each block's count is a formula of its props and stream width ``d`` (see the
+block docstrings in ``build/blocks.py``); the tests check ``sum(p.numel())`` of built models
+against it for every template and thousands of random designs.
+
+Memory (MiB, reported as "MB"), for one PPO minibatch of ``TRAIN_BATCH`` boards in float32:
+
+    weights + gradients + Adam's two moments = 4 * params * 4 bytes
+  + activations saved for the backward pass  = sum over blocks of act(block) * 4 bytes
+
+where act(block) is the number of floats the block keeps for backward (an int64 index
+counts as two floats): T = 16 tokens, B = TRAIN_BATCH, d = width, f = ff_mult * d,
+E experts, k = top_k, H heads.
+
+  embedding          learned 2BT (tile indices); onehot 16BT (the one-hot matrix);
+                     an implicit embedding is a learned one
+  transformer layer  BT(8d + 2f + 2H)       norms, q/k/v, attention output, MLP
+  MoE layer  dense   BT(2d + E(2f + d) + 16E)  every expert's hidden and output
+             sparse  BT(2d + k(2f + 3d) + 16E) only the chosen (token, expert) pairs
+  aux-loss head      B(2T + d)              its input is kept by the blocks after it
+  action output      BTd + 2BT + (flatten: BTd | mean: Bd) + B*hidden
+  checkpointed layer BTd                    only its input; the rest is recomputed
+
+Each block counts the tensors it saves itself (its input among them); the coefficients
+were read off ``torch.autograd.graph.saved_tensors_hooks`` measurements, and tests keep
+the estimate within 25% of that measurement on several designs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from modelstudio_widget.design.catalog import (
+    BYTES_PER_FLOAT,
+    N_ACTIONS,
+    N_CELLS,
+    N_MAX_TILE_CLASSES,
+    N_TILE_VALUES,
+    OPTIMIZER_COPIES,
+    TRAIN_BATCH,
+)
+
+if TYPE_CHECKING:
+    from modelstudio_widget.design.rules import Analysis, Node
+
+AUX_WIDTH = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
+
+
+def node_params(n: Node, implicit_embedding: bool = False) -> int:
+    """Exact parameter count of one block."""
+    d, p = n.width, n.props
+    if n.type == "board_input":
+        return 2 * N_TILE_VALUES * d if implicit_embedding else 0
+    if n.type == "embedding":
+        tile = N_TILE_VALUES * d + (d if p["encoding"] == "onehot" else 0)
+        return tile + (N_CELLS * d if p["positional"] else 0)
+    if n.type == "transformer_layer":
+        f = p["ff_mult"] * d
+        return 4 * d * d + 2 * d * f + f + 9 * d
+    if n.type == "moe_layer":
+        e, h = p["n_experts"], p["ff_mult"] * d
+        return e * (2 * d * h + h + d) + d * e + e + 2 * d
+    if n.type == "aux_loss_head":
+        out = AUX_WIDTH[p["target"]]
+        return 2 * d + d * out + out
+    if n.type == "action_output":
+        features = N_CELLS * d if p["pool"] == "flatten" else d
+        hidden = p["hidden"]
+        heads = features * hidden + hidden + (N_ACTIONS + 1) * (hidden + 1) if hidden \
+            else (N_ACTIONS + 1) * (features + 1)
+        return 2 * d + heads
+    return 0  # router, checkpoint: configuration only
+
+
+def node_activations(n: Node, batch: int, checkpointed: bool = False,
+                     implicit_embedding: bool = False) -> int:
+    """Floats a block keeps for the backward pass (see the module docstring)."""
+    b, t, d, p = batch, N_CELLS, n.width, n.props
+    if checkpointed:
+        return b * t * d
+    if n.type == "board_input":
+        return 2 * b * t if implicit_embedding else 0
+    if n.type == "embedding":
+        return 2 * b * t if p["encoding"] == "learned" else N_TILE_VALUES * b * t
+    if n.type == "transformer_layer":
+        f = p["ff_mult"] * d
+        return b * t * (8 * d + 2 * f + 2 * p["n_heads"])
+    if n.type == "moe_layer":
+        e, k, f = p["n_experts"], p["top_k"], p["ff_mult"] * d
+        per = e * (2 * f + d) if p["routing"] == "dense" else k * (2 * f + 3 * d)
+        return b * t * (2 * d + per + 16 * e)
+    if n.type == "aux_loss_head":
+        return b * (2 * t + d)
+    if n.type == "action_output":
+        pooled = b * t * d if p["pool"] == "flatten" else b * d
+        return b * t * d + 2 * b * t + pooled + b * p["hidden"]
+    return 0
+
+
+def estimate(a: Analysis, batch: int = TRAIN_BATCH) -> tuple[int, int]:
+    """(exact parameter count, training memory in MiB) of an analysed design."""
+    params = 0
+    floats = 0
+    for n in a.nodes:
+        implicit = a.implicit_embedding.get(n.index, False)
+        params += node_params(n, implicit)
+        floats += node_activations(n, batch, n.index in a.checkpointed, implicit)
+    total = (OPTIMIZER_COPIES * params + floats) * BYTES_PER_FLOAT
+    return params, math.ceil(total / 2**20)

@@ -76,16 +76,44 @@ class BoardEncoder(nn.Module):
         return x if self.pos is None else x + self.pos
 
 
-class TransformerLayer(nn.Module):
+class Layer(nn.Module):
+    """A token layer that can run under gradient checkpointing (``use_reentrant=False``).
+
+    Checkpointing is a flag, not a wrapper, so a design's weights load whether or not its
+    layers are checkpointed. The layer's side results are recorded in a fresh ``Extras``
+    returned from the checkpointed function: the recomputation in the backward pass writes
+    into another throwaway ``Extras``, so losses keep their gradients and expert usage is
+    counted once (FINDINGS: side effects inside a checkpointed block run twice).
+    """
+
+    checkpointed: bool = False
+
+    def block(self, x: Tensor, extras: Extras) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+        if not (self.checkpointed and self.training and torch.is_grad_enabled()):
+            return self.block(x, extras)
+
+        def run(inp: Tensor) -> tuple[Tensor, Extras]:
+            local = Extras()
+            return self.block(inp, local), local
+
+        y, local = checkpoint(run, x, use_reentrant=False)
+        extras.merge(local)
+        return y
+
+
+class TransformerLayer(Layer):
     """Pre-norm self-attention over the 16 cells, then an MLP; both residual.
 
     Params: 4d^2 + 2d*ff + ff + 9d with ff = ff_mult * d (same as nn.TransformerEncoderLayer).
     """
 
     def __init__(self, d_model: int, n_heads: int, ff_mult: int = 4, activation: str = "gelu",
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, checkpointed: bool = False):
         super().__init__()
-        self.n_heads = n_heads
+        self.n_heads, self.checkpointed = n_heads, checkpointed
         self.ln1 = nn.LayerNorm(d_model)
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.proj = nn.Linear(d_model, d_model)
@@ -96,7 +124,7 @@ class TransformerLayer(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.apply(_init_linear)
 
-    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+    def block(self, x: Tensor, extras: Extras) -> Tensor:
         b, t, d = x.shape
         q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
         q, k, v = (z.reshape(b, t, self.n_heads, d // self.n_heads).transpose(1, 2)
@@ -107,7 +135,7 @@ class TransformerLayer(nn.Module):
         return x + self.drop(self.fc2(self.act(self.fc1(self.ln2(x)))))
 
 
-class MoELayer(nn.Module):
+class MoELayer(Layer):
     """Pre-norm mixture-of-experts MLP with top-k routing; residual.
 
     Each token's router probabilities pick its top-k experts; their outputs are mixed with
@@ -124,8 +152,9 @@ class MoELayer(nn.Module):
 
     def __init__(self, d_model: int, n_experts: int, top_k: int = 2, ff_mult: int = 2,
                  routing: str = "dense", node: int = 0, lb_coef: float = 0.0,
-                 z_coef: float = 0.0):
+                 z_coef: float = 0.0, checkpointed: bool = False):
         super().__init__()
+        self.checkpointed = checkpointed
         hidden = ff_mult * d_model
         self.node, self.top_k, self.sparse = node, top_k, routing == "sparse"
         self.lb_coef, self.z_coef = lb_coef, z_coef
@@ -141,7 +170,7 @@ class MoELayer(nn.Module):
     def n_experts(self) -> int:
         return self.w1.shape[0]
 
-    def forward(self, x: Tensor, extras: Extras) -> Tensor:
+    def block(self, x: Tensor, extras: Extras) -> Tensor:
         b, t, d = x.shape
         h = self.ln(x).reshape(b * t, d)
         logits = self.router(h)  # [N, E]
@@ -222,28 +251,3 @@ class ActionOutput(nn.Module):
         if self.trunk is not None:
             f = self.trunk(f)
         return self.policy(f), self.value(f).squeeze(-1)
-
-
-class Checkpointed(nn.Module):
-    """Runs a layer under gradient checkpointing (``use_reentrant=False``).
-
-    The layer's side results are recorded in a fresh ``Extras`` returned as outputs of the
-    checkpointed function: the recomputation in the backward pass writes into another
-    throwaway ``Extras``, so losses keep their gradients and usage is counted once.
-    """
-
-    def __init__(self, layer: nn.Module):
-        super().__init__()
-        self.layer = layer
-
-    def forward(self, x: Tensor, extras: Extras) -> Tensor:
-        if not (torch.is_grad_enabled() and self.training):
-            return self.layer(x, extras)
-
-        def run(inp: Tensor) -> tuple[Tensor, Extras]:
-            local = Extras()
-            return self.layer(inp, local), local
-
-        y, local = checkpoint(run, x, use_reentrant=False)
-        extras.merge(local)
-        return y

@@ -128,7 +128,7 @@ def generate_source(a: Analysis) -> str:
                 ctor = (f"blocks.MoELayer({_kwargs(n.type, n.props)}, node={i}, "
                         f"lb_coef={float(lb)!r}, z_coef={float(z)!r})")
             if i in a.checkpointed:
-                ctor = f"blocks.Checkpointed({ctor})"
+                ctor = ctor[:-1] + ", checkpointed=True)"
             init.append(f"{module} = {ctor}")
             wire.append(f"h{i} = {module}({stream(i)}, extras)")
         elif n.type == "aux_loss_head":
@@ -157,10 +157,11 @@ _ALLOWED_NODES = (
     ast.Name, ast.Constant, ast.Tuple, ast.BinOp, ast.Add, ast.Load, ast.Store,
 )
 _BLOCK_CLASSES = {"BoardEncoder", "TransformerLayer", "MoELayer", "AuxLossHead",
-                  "ActionOutput", "Checkpointed"}
+                  "ActionOutput"}
 _NAMES = {"self", "board", "extras", "blocks", "GameTransformer", "super", "logits", "value"}
 _ATTRS = _BLOCK_CLASSES | {"__init__"}
-_KWARGS = {p.name for b in BLOCKS for p in b.props} | {"node", "lb_coef", "z_coef", "d_model"}
+_KWARGS = {p.name for b in BLOCKS for p in b.props} | {"node", "lb_coef", "z_coef", "d_model",
+                                                       "checkpointed"}
 _STRINGS = {c for b in BLOCKS for p in b.props for c in p.choices}
 _GENERATED_NAME = re.compile(r"^[hn]\d{1,5}$")
 

@@ -302,6 +302,8 @@ def analyze(design: Any) -> Analysis:
                     component_id=cid, prop=prop.name)
                 if problem[0] in ("PROP_TYPE", "PROP_RANGE"):
                     value = prop.default
+                elif problem[0] == prop.max_code:
+                    value = int(prop.max or 0)  # estimate with the largest allowed value
             props[prop.name] = value
         for name in raw:
             if spec.prop(name) is None:

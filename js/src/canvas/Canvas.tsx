@@ -1,0 +1,220 @@
+// The zoomable canvas: React Flow does the gestures (drag with 32 px snapping, pinch and
+// pan, tap-to-connect); we add pinch-on-blocks, long-press and the design <-> nodes sync.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import {
+  Background,
+  BackgroundVariant,
+  ReactFlow,
+  applyNodeChanges,
+  useReactFlow,
+  useStore,
+  type Connection,
+  type EdgeChange,
+  type Edge as FlowEdgeT,
+  type NodeChange,
+  type ReactFlowState,
+} from "@xyflow/react";
+import { GRID, MAX_ZOOM, MIN_ZOOM, clampZoom } from "../geometry";
+import { connect, connectionProblem, moveBlocks } from "../state/design";
+import { issuesByBlock, shownValidation } from "../state/selectors";
+import type { Edge, Position } from "../types";
+import { useStudio, useStudioContext } from "../ui/context";
+import { BlockNode, type BlockNodeType } from "./BlockNode";
+import { FlowEdge } from "./FlowEdge";
+import { installLongPress, installPinchOnItems } from "./gestures";
+import { MARKER, reconcileEdges, reconcileNodes } from "./reconcile";
+
+const nodeTypes = { block: BlockNode };
+const edgeTypes = { flow: FlowEdge };
+const SNAP: [number, number] = [GRID, GRID];
+const defaultEdgeOptions = { type: "flow", markerEnd: MARKER };
+const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
+
+export function Canvas() {
+  const { controller, canvas } = useStudioContext();
+  const store = controller.store;
+  const design = useStudio((s) => s.history.present);
+  const catalog = useStudio((s) => s.catalog);
+  const result = useStudio(selectResult);
+  const selectedNodes = useStudio((s) => s.selectedNodes);
+  const selectedEdges = useStudio((s) => s.selectedEdges);
+  const loadSeq = useStudio((s) => s.doc.load_seq);
+  const issues = useMemo(() => issuesByBlock(result), [result]);
+  const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
+
+  const [nodes, setNodes] = useState<BlockNodeType[]>([]);
+  const [edges, setEdges] = useState<FlowEdgeT[]>([]);
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+
+  useLayoutEffect(() => {
+    setNodes((prev) => reconcileNodes(prev, design, catalog, issues, selectedSet));
+  }, [design, catalog, issues, selectedSet]);
+  useLayoutEffect(() => {
+    setEdges((prev) => reconcileEdges(prev, design, selectedEdges));
+  }, [design, selectedEdges]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<BlockNodeType>[]) => {
+      const selection = changes.filter((c) => c.type === "select");
+      const rest = changes.filter((c) => c.type !== "select" && c.type !== "remove");
+      if (rest.length) {
+        const next = applyNodeChanges(rest, nodesRef.current);
+        nodesRef.current = next;
+        setNodes(next);
+        // An undo step per finished drag: the position change with dragging false fires
+        // even when a second finger cut the drag short (FINDINGS).
+        const done = new Map<string, Position>();
+        for (const c of rest) {
+          if (c.type === "position" && c.dragging === false) {
+            const n = next.find((x) => x.id === c.id);
+            if (n) done.set(c.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) });
+          }
+        }
+        if (done.size) store.edit((d) => moveBlocks(d, done));
+      }
+      if (selection.length) {
+        const sel = new Set(store.getState().selectedNodes);
+        for (const c of selection) if (c.type === "select") (c.selected ? sel.add(c.id) : sel.delete(c.id));
+        store.select([...sel], sel.size ? [] : store.getState().selectedEdges);
+      }
+    },
+    [store],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const st = store.getState();
+      const sel = new Map(st.selectedEdges.map((e) => [`${e[0]}->${e[1]}`, e]));
+      let touched = false;
+      for (const c of changes) {
+        if (c.type !== "select") continue;
+        touched = true;
+        const [src, dst] = c.id.split("->");
+        if (c.selected) sel.set(c.id, [src, dst] as Edge);
+        else sel.delete(c.id);
+      }
+      if (touched) store.select(sel.size ? [] : st.selectedNodes, [...sel.values()]);
+    },
+    [store],
+  );
+
+  const isValidConnection = useCallback(
+    (c: Connection | FlowEdgeT) =>
+      !!catalog && connectionProblem(store.design, catalog, c.source, c.target) === null,
+    [catalog, store],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!catalog) return;
+      const problem = connectionProblem(store.design, catalog, c.source, c.target);
+      if (problem) store.toast(problem, "error");
+      else store.edit((d) => connect(d, c.source, c.target));
+    },
+    [catalog, store],
+  );
+
+  return (
+    <ReactFlow<BlockNodeType, FlowEdgeT>
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
+      defaultEdgeOptions={defaultEdgeOptions}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onConnect={onConnect}
+      isValidConnection={isValidConnection}
+      snapToGrid
+      snapGrid={SNAP}
+      minZoom={MIN_ZOOM}
+      maxZoom={MAX_ZOOM}
+      zoomOnDoubleClick={false}
+      connectOnClick
+      connectionRadius={36}
+      nodeDragThreshold={4}
+      deleteKeyCode={null}
+      selectionKeyCode={null}
+      multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+      fitView
+      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+      proOptions={{ hideAttribution: true }}
+    >
+      <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.6} className="ms-grid" />
+      <CanvasBindings loadSeq={loadSeq} canvas={canvas} />
+      <ConnectHint />
+    </ReactFlow>
+  );
+}
+
+const zoomSelector = (s: ReactFlowState) => s.transform[2];
+
+/** Exposes the canvas API, keeps data-zoom current, installs the touch extras. */
+function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnType<typeof useStudioContext>["canvas"] }) {
+  const rf = useReactFlow();
+  const zoom = useStore(zoomSelector);
+  const domNode = useStore((s) => s.domNode);
+  const { controller } = useStudioContext();
+
+  useEffect(() => {
+    const root = domNode?.closest<HTMLElement>("[data-testid=canvas]");
+    if (root) root.dataset.zoom = zoom.toFixed(3);
+  }, [zoom, domNode]);
+
+  useEffect(() => {
+    canvas.current = {
+      centre() {
+        const r = domNode?.getBoundingClientRect();
+        if (!r) return { x: 0, y: 0 };
+        return rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 });
+      },
+      toCanvas(x, y) {
+        const r = domNode?.getBoundingClientRect();
+        if (!r || x < r.left || x > r.right || y < r.top || y > r.bottom) return null;
+        return rf.screenToFlowPosition({ x, y });
+      },
+      fit() {
+        void rf.fitView({ padding: 0.2, maxZoom: 1, duration: 200 });
+      },
+    };
+    return () => {
+      canvas.current = null;
+    };
+  }, [rf, domNode, canvas]);
+
+  useEffect(() => {
+    if (loadSeq) requestAnimationFrame(() => void rf.fitView({ padding: 0.2, maxZoom: 1 }));
+  }, [loadSeq, rf]);
+
+  useEffect(() => {
+    const el = domNode;
+    if (!el) return;
+    const offPinch = installPinchOnItems(
+      el,
+      () => rf.getViewport(),
+      (v) => void rf.setViewport({ ...v, zoom: clampZoom(v.zoom) }),
+    );
+    const offPress = installLongPress(el, (id) => {
+      controller.store.select([id]);
+      controller.store.openSheet("actions", id);
+      navigator.vibrate?.(10);
+    });
+    return () => {
+      offPinch();
+      offPress();
+    };
+  }, [domNode, rf, controller]);
+
+  return null;
+}
+
+function ConnectHint() {
+  const start = useStore((s) => s.connectionClickStartHandle);
+  if (!start) return null;
+  return (
+    <div className="ms-hint" role="status">
+      {start.type === "source" ? "Tap the input (top) of another block" : "Tap the output (bottom) of another block"}
+    </div>
+  );
+}

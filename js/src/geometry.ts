@@ -1,0 +1,46 @@
+// Pure numbers of the canvas: grid, zoom bounds, pinch maths.
+
+export const GRID = 32;
+export const MIN_ZOOM = 0.25;
+export const MAX_ZOOM = 2;
+/** Below this zoom blocks draw as plain coloured rectangles. */
+export const LOD_ZOOM = 0.4;
+/** A block card's size in canvas units (a whole number of grid steps). */
+export const BLOCK_W = 224;
+export const BLOCK_H = 64;
+
+export function snap(v: number, grid = GRID): number {
+  return Math.round(v / grid) * grid;
+}
+
+export function snapPoint(p: { x: number; y: number }, grid = GRID): { x: number; y: number } {
+  return { x: snap(p.x, grid), y: snap(p.y, grid) };
+}
+
+export function clampZoom(z: number, min = MIN_ZOOM, max = MAX_ZOOM): number {
+  if (!Number.isFinite(z)) return min;
+  return Math.min(max, Math.max(min, z));
+}
+
+export interface Viewport {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+/**
+ * The viewport after a pinch: the canvas point under the start midpoint `m0` ends under
+ * the current midpoint `m1`, and the zoom scales by d1/d0 (clamped).
+ */
+export function pinchViewport(
+  start: Viewport,
+  m0: { x: number; y: number },
+  d0: number,
+  m1: { x: number; y: number },
+  d1: number,
+): Viewport {
+  const zoom = clampZoom(start.zoom * (d0 > 0 ? d1 / d0 : 1));
+  const cx = (m0.x - start.x) / start.zoom;
+  const cy = (m0.y - start.y) / start.zoom;
+  return { x: m1.x - cx * zoom, y: m1.y - cy * zoom, zoom };
+}

@@ -1,0 +1,34 @@
+// The anywidget entry: render({model, el}) mounts the studio and returns its cleanup.
+import "./polyfill";
+import "@xyflow/react/dist/base.css";
+import "./styles.css";
+import { createRoot } from "react-dom/client";
+import workerSource from "virtual:worker-source";
+import { StudioController } from "./kernel/controller";
+import type { WidgetModel } from "./kernel/bridge";
+import { App } from "./ui/App";
+import { StudioContext, type CanvasApi } from "./ui/context";
+
+function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+  const fullscreen = Boolean(model.get("fullscreen"));
+  const controller = new StudioController(model, workerSource);
+  controller.start();
+  const canvas: { current: CanvasApi | null } = { current: null };
+  el.classList.add("ms-root");
+  // For automation and debugging: the controller hangs off the widget's element.
+  (el as HTMLElement & { __studio?: StudioController }).__studio = controller;
+  if (fullscreen) document.documentElement.classList.add("ms-fullscreen");
+  const root = createRoot(el);
+  root.render(
+    <StudioContext.Provider value={{ controller, canvas }}>
+      <App fullscreen={fullscreen} />
+    </StudioContext.Provider>,
+  );
+  return () => {
+    root.unmount();
+    controller.dispose();
+    el.classList.remove("ms-root");
+  };
+}
+
+export default { render };

@@ -1,0 +1,171 @@
+// Wires the page together: the store (document + view state), the kernel (traits and
+// commands) and the validation worker. Edits are validated in the worker at once and sent
+// to the kernel debounced; the kernel's validation is the one of record.
+import { CommandError, KernelBridge, type WidgetModel } from "./bridge";
+import { StudioStore } from "../state/store";
+import { ValidationClient } from "../validation/client";
+import { codes } from "../validation/validate";
+import type { Catalog, Design, DesignMeta, DocState, StatusState, ValidationResult } from "../types";
+
+export const SYNC_DEBOUNCE_MS = 200;
+const HEARTBEAT_MS = 10000;
+
+export interface Signature {
+  valid: boolean;
+  codes: string[];
+  params: number;
+  estimatedMemory: number;
+}
+
+export function signature(r: ValidationResult): Signature {
+  return { valid: r.valid, codes: codes(r), params: r.params, estimatedMemory: r.estimatedMemory };
+}
+
+export function sameSignature(a: Signature, b: Signature): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export class StudioController {
+  readonly store = new StudioStore();
+  readonly bridge: KernelBridge;
+  private validator: ValidationClient | null = null;
+  private syncTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** The seq of the last design that came from the kernel (needs no sync back). */
+  private kernelSeq = -1;
+  private localBySeq = new Map<number, ValidationResult>();
+  private reported = new Set<string>();
+  private lastSeq = -1;
+
+  constructor(model: WidgetModel, private workerSource: string) {
+    this.bridge = new KernelBridge(model);
+  }
+
+  start(): void {
+    const b = this.bridge;
+    const catalog = b.trait<Catalog>("catalog");
+    this.store.set({
+      catalog,
+      doc: b.trait<DocState>("doc"),
+      designs: b.trait<DesignMeta[]>("designs") ?? [],
+      status: b.trait<StatusState>("status"),
+      kernel: b.trait<ValidationResult>("validation") ?? null,
+    });
+    this.startWorker(catalog);
+    this.loadFromKernel();
+
+    b.watch<Catalog>("catalog", (c) => {
+      this.store.set({ catalog: c });
+      this.validator?.dispose();
+      this.startWorker(c);
+    });
+    b.watch<DocState>("doc", (doc) => {
+      const before = this.store.getState().doc;
+      this.store.set({ doc });
+      if (doc.load_seq !== before.load_seq) this.loadFromKernel();
+      if (doc.conflict && !before.conflict) this.store.openSheet("conflict");
+      if (!doc.conflict && this.store.getState().sheet === "conflict") this.store.openSheet(null);
+    });
+    b.watch<DesignMeta[]>("designs", (designs) => this.store.set({ designs }));
+    b.watch<StatusState>("status", (status) => this.store.set({ status }));
+    b.watch<ValidationResult>("validation", (v) => this.onKernelValidation(v));
+
+    this.unsubscribe = this.store.subscribe(() => this.onStoreChange());
+    this.heartbeat = setInterval(() => this.bridge.notify("heartbeat"), HEARTBEAT_MS);
+  }
+
+  dispose(): void {
+    this.flush();
+    this.unsubscribe?.();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.validator?.dispose();
+    this.bridge.dispose();
+  }
+
+  /** Send a pending edit now (before a command that must see it). */
+  flush(): void {
+    if (this.syncTimer) {
+      clearTimeout(this.syncTimer);
+      this.syncTimer = null;
+      this.sync();
+    }
+  }
+
+  async command<T = unknown>(name: string, args: Record<string, unknown> = {}): Promise<T | undefined> {
+    this.flush();
+    try {
+      return await this.bridge.command<T>(name, args);
+    } catch (e) {
+      const err = e as CommandError;
+      this.store.toast(err.message || `${name} failed`, "error");
+      return undefined;
+    }
+  }
+
+  private startWorker(catalog: Catalog | null): void {
+    if (!catalog) return;
+    this.store.set({ worker: "starting" });
+    this.validator = new ValidationClient({
+      source: this.workerSource,
+      catalog,
+      onResult: (seq, result) => {
+        this.localBySeq.set(seq, result);
+        if (this.localBySeq.size > 32) this.localBySeq.delete(this.localBySeq.keys().next().value as number);
+        if (seq === this.store.getState().seq) this.store.set({ local: { ...result, seq }, worker: "ok" });
+        this.compare(seq);
+      },
+      onFail: (reason) => {
+        console.warn("Model Studio: instant validation is off:", reason);
+        this.store.set({ worker: "failed", local: null });
+      },
+    });
+    this.validator.validate(this.store.getState().seq, this.store.design);
+  }
+
+  private loadFromKernel(): void {
+    const design = this.bridge.trait<Design>("design");
+    const seq = this.bridge.trait<number>("design_seq") ?? 0;
+    this.kernelSeq = seq;
+    this.store.load(design);
+    this.store.set({ seq });
+  }
+
+  private onStoreChange(): void {
+    const { seq } = this.store.getState();
+    if (seq === this.lastSeq) return;
+    this.lastSeq = seq;
+    this.validator?.validate(seq, this.store.design);
+    if (seq === this.kernelSeq) return;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      this.sync();
+    }, SYNC_DEBOUNCE_MS);
+  }
+
+  private sync(): void {
+    const { seq } = this.store.getState();
+    this.bridge.save({ design: this.store.design, design_seq: seq });
+  }
+
+  private onKernelValidation(v: ValidationResult): void {
+    this.store.set({ kernel: v });
+    if (typeof v?.seq === "number") this.compare(v.seq);
+  }
+
+  /** The kernel's answer wins; a disagreement with the worker is reported as a bug. */
+  private compare(seq: number): void {
+    const kernel = this.store.getState().kernel;
+    const local = this.localBySeq.get(seq);
+    if (!kernel || kernel.seq !== seq || !local) return;
+    const k = signature(kernel);
+    const l = signature(local);
+    if (sameSignature(k, l)) return;
+    const key = JSON.stringify([k, l]);
+    if (this.reported.has(key) || this.reported.size > 20) return;
+    this.reported.add(key);
+    console.warn("Model Studio: the worker and the kernel disagree", { seq, kernel: k, local: l });
+    this.bridge.notify("report_disagreement", { seq, kernel: k, local: l });
+  }
+}

@@ -1,0 +1,167 @@
+// The page's state in one place: the design with its history (the document), the view
+// state around it (selection, open sheet) and what the kernel and the worker said.
+// Plain TypeScript (no React), so the rules of editing are testable in node.
+import type {
+  Catalog,
+  Design,
+  DesignMeta,
+  DocState,
+  Edge,
+  StatusState,
+  ValidationResult,
+} from "../types";
+import { emptyDesign } from "./design";
+import { canRedo, canUndo, initHistory, push, redo, undo, type History } from "./history";
+
+export type Sheet = null | "palette" | "designs" | "actions" | "conflict" | "meta";
+export type WorkerState = "starting" | "ok" | "failed";
+
+export interface Toast {
+  id: number;
+  text: string;
+  tone: "info" | "error";
+}
+
+export interface StudioState {
+  catalog: Catalog | null;
+  history: History<Design>;
+  /** Bumped on every change of the present design (edits, undo, redo, loads). */
+  seq: number;
+  selectedNodes: string[];
+  selectedEdges: Edge[];
+  /** The block whose action sheet is open (long-press). */
+  actionTarget: string | null;
+  sheet: Sheet;
+  local: ValidationResult | null;
+  kernel: ValidationResult | null;
+  worker: WorkerState;
+  doc: DocState;
+  designs: DesignMeta[];
+  status: StatusState;
+  toast: Toast | null;
+}
+
+export const initialDoc: DocState = {
+  design_id: null,
+  name: "",
+  revision: 0,
+  saved_at: null,
+  conflict: null,
+  load_seq: 0,
+};
+
+export const initialStatus: StatusState = {
+  state: "idle",
+  message: "",
+  request_id: null,
+  error: null,
+};
+
+type Listener = () => void;
+
+export class StudioStore {
+  private state: StudioState;
+  private listeners = new Set<Listener>();
+  private toastCounter = 0;
+
+  constructor(init: Partial<StudioState> = {}) {
+    this.state = {
+      catalog: null,
+      history: initHistory(emptyDesign()),
+      seq: 0,
+      selectedNodes: [],
+      selectedEdges: [],
+      actionTarget: null,
+      sheet: null,
+      local: null,
+      kernel: null,
+      worker: "starting",
+      doc: initialDoc,
+      designs: [],
+      status: initialStatus,
+      toast: null,
+      ...init,
+    };
+  }
+
+  getState = (): StudioState => this.state;
+
+  subscribe = (fn: Listener): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  set(patch: Partial<StudioState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+
+  get design(): Design {
+    return this.state.history.present;
+  }
+
+  /** Apply an edit as one undo step. Returns false when the edit changed nothing. */
+  edit(fn: (d: Design) => Design): boolean {
+    const { history, seq } = this.state;
+    const next = fn(history.present);
+    if (next === history.present) return false;
+    this.set({ history: push(history, next), seq: seq + 1 });
+    return true;
+  }
+
+  undo(): void {
+    const { history, seq } = this.state;
+    if (!canUndo(history)) return;
+    this.set({ history: undo(history), seq: seq + 1, ...this.pruneSelection(undo(history).present) });
+  }
+
+  redo(): void {
+    const { history, seq } = this.state;
+    if (!canRedo(history)) return;
+    this.set({ history: redo(history), seq: seq + 1, ...this.pruneSelection(redo(history).present) });
+  }
+
+  /** Replace the document (opened, created, or the kernel's copy won): history restarts. */
+  load(design: Design): void {
+    this.set({
+      history: initHistory(design),
+      seq: this.state.seq + 1,
+      selectedNodes: [],
+      selectedEdges: [],
+      actionTarget: null,
+      local: null,
+    });
+  }
+
+  select(nodes: string[], edges: Edge[] = []): void {
+    const s = this.state;
+    if (sameList(s.selectedNodes, nodes) && sameEdges(s.selectedEdges, edges)) return;
+    this.set({ selectedNodes: nodes, selectedEdges: edges });
+  }
+
+  openSheet(sheet: Sheet, actionTarget: string | null = null): void {
+    this.set({ sheet, actionTarget });
+  }
+
+  toast(text: string, tone: Toast["tone"] = "info"): void {
+    this.set({ toast: { id: ++this.toastCounter, text, tone } });
+  }
+
+  private pruneSelection(d: Design): Partial<StudioState> {
+    const ids = new Set(d.components.map((c) => c.id));
+    return {
+      selectedNodes: this.state.selectedNodes.filter((id) => ids.has(id)),
+      selectedEdges: this.state.selectedEdges.filter(([a, b]) =>
+        d.edges.some(([x, y]) => x === a && y === b),
+      ),
+    };
+  }
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameEdges(a: Edge[], b: Edge[]): boolean {
+  return a.length === b.length && a.every((e, i) => e[0] === b[i][0] && e[1] === b[i][1]);
+}

@@ -1,0 +1,85 @@
+// The header: design name (opens the designs sheet), live size, undo/redo, and the
+// toolbar whose buttons send kernel commands (compile, train, stop, export).
+import { canRedo, canUndo } from "../state/history";
+import { shownValidation } from "../state/selectors";
+import { useStudio, useStudioContext } from "./context";
+
+const selectShown = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
+const selectSource = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).source;
+
+export function formatParams(params: number): string {
+  if (params >= 1e6) return `${(params / 1e6).toFixed(params >= 1e8 ? 0 : 2)} M`;
+  if (params >= 1e3) return `${(params / 1e3).toFixed(1)} k`;
+  return String(params);
+}
+
+export function formatMemory(mb: number): string {
+  return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${mb} MB`;
+}
+
+export function Header() {
+  const { controller } = useStudioContext();
+  const store = controller.store;
+  const name = useStudio((s) => s.doc.name || s.history.present.name);
+  const result = useStudio(selectShown);
+  const source = useStudio(selectSource);
+  const undoable = useStudio((s) => canUndo(s.history));
+  const redoable = useStudio((s) => canRedo(s.history));
+  const saved = useStudio((s) => s.doc.revision);
+  return (
+    <header className="ms-header">
+      <div className="ms-header-row">
+        <button className="ms-title" onClick={() => store.openSheet("designs")} aria-label="Designs">
+          <span className="ms-title-name" data-testid="design-name">{name || "Untitled"}</span>
+          <span className="ms-title-stats">
+            <span data-testid="param-count" data-params={result?.params ?? ""}>
+              {result ? formatParams(result.params) : "–"} params
+            </span>
+            <span className="ms-dot-sep">·</span>
+            <span data-testid="memory-estimate" data-mb={result?.estimatedMemory ?? ""}>
+              {result ? formatMemory(result.estimatedMemory) : "–"}
+            </span>
+            <span className={`ms-sync ms-sync-${source}`} title={`validation: ${source}, revision ${saved}`} />
+          </span>
+        </button>
+        <button className="ms-icon-btn" data-testid="btn-undo" aria-label="Undo" disabled={!undoable} onClick={() => store.undo()}>
+          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 14 4 9l5-5" /><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" /></svg>
+        </button>
+        <button className="ms-icon-btn" data-testid="btn-redo" aria-label="Redo" disabled={!redoable} onClick={() => store.redo()}>
+          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="m15 14 5-5-5-5" /><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" /></svg>
+        </button>
+      </div>
+      <Toolbar />
+    </header>
+  );
+}
+
+function Toolbar() {
+  const { controller } = useStudioContext();
+  const status = useStudio((s) => s.status);
+  const valid = useStudio((s) => shownValidation(s).result?.valid ?? false);
+  const busy = status.state !== "idle";
+  const run = (name: string, args: Record<string, unknown> = {}) => void controller.command(name, args);
+  return (
+    <div className="ms-toolbar" role="toolbar">
+      <button className="ms-btn ms-btn-primary" data-testid="btn-compile" disabled={busy || !valid} onClick={() => run("compile")}>
+        Compile
+      </button>
+      <button className="ms-btn" data-testid="btn-train" disabled={busy || !valid} onClick={() => run("train")}>
+        Train
+      </button>
+      <button className="ms-btn" data-testid="btn-stop" disabled={status.state !== "training"} onClick={() => run("stop")}>
+        Stop
+      </button>
+      <button className="ms-btn" data-testid="btn-export-pt" disabled={busy} onClick={() => run("export", { format: "pt" })}>
+        .pt
+      </button>
+      <button className="ms-btn" data-testid="btn-export-onnx" disabled={busy} onClick={() => run("export", { format: "onnx" })}>
+        .onnx
+      </button>
+      <span className={`ms-status ms-status-${status.error ? "error" : status.state}`} data-testid="status" data-state={status.state} title={status.error?.message ?? status.message}>
+        {status.error ? status.error.message : status.message || status.state}
+      </span>
+    </div>
+  );
+}

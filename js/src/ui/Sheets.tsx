@@ -1,0 +1,182 @@
+// The modal sheets: block actions (long-press), designs, and the save-conflict choice.
+import { useState } from "react";
+import { duplicate, removeElements } from "../state/design";
+import { useStudio, useStudioContext } from "./context";
+import { Sheet } from "./Sheet";
+
+export function ActionSheet() {
+  const { controller } = useStudioContext();
+  const store = controller.store;
+  const sheet = useStudio((s) => s.sheet);
+  const target = useStudio((s) => s.actionTarget);
+  if (sheet !== "actions" || !target) return null;
+  const close = () => store.openSheet(null);
+  return (
+    <Sheet open modal testid="action-sheet" title={`Block ${target}`} onClose={close}>
+      <div className="ms-menu">
+        <button
+          data-testid="action-duplicate"
+          onClick={() => {
+            let id = "";
+            store.edit((d) => {
+              const r = duplicate(d, target);
+              id = r.id;
+              return r.design;
+            });
+            store.openSheet(null);
+            if (id) store.select([id]);
+          }}
+        >
+          Duplicate
+        </button>
+        <button
+          data-testid="action-edit"
+          onClick={() => {
+            store.openSheet(null);
+            store.select([target]);
+          }}
+        >
+          Edit props
+        </button>
+        <button
+          className="danger"
+          data-testid="action-delete"
+          onClick={() => {
+            store.edit((d) => removeElements(d, [target], []));
+            store.openSheet(null);
+          }}
+        >
+          Delete
+        </button>
+      </div>
+    </Sheet>
+  );
+}
+
+function when(ts: number | string | null | undefined): string {
+  if (ts === null || ts === undefined || ts === "") return "";
+  const d = new Date(typeof ts === "number" ? ts * 1000 : ts);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+}
+
+export function DesignsSheet() {
+  const { controller } = useStudioContext();
+  const store = controller.store;
+  const sheet = useStudio((s) => s.sheet);
+  const designs = useStudio((s) => s.designs);
+  const doc = useStudio((s) => s.doc);
+  const [name, setName] = useState("");
+  const [template, setTemplate] = useState("");
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [newName, setNewName] = useState("");
+  if (sheet !== "designs") return null;
+  const close = () => store.openSheet(null);
+  const templates = doc.templates ?? [];
+  return (
+    <Sheet open modal testid="designs-sheet" title="Designs" onClose={close}>
+      <form
+        className="ms-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const args: Record<string, unknown> = { name: name.trim() || "Untitled design" };
+          if (template) args.template = template;
+          void controller.command("new_design", args).then((r) => {
+            if (r !== undefined) {
+              setName("");
+              close();
+            }
+          });
+        }}
+      >
+        <input className="ms-input" data-testid="new-design-name" placeholder="New design name" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
+        {templates.length > 0 && (
+          <select className="ms-select" data-testid="new-design-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
+            <option value="">Blank</option>
+            {templates.map((t) => (
+              <option key={t.key} value={t.key}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <button className="ms-btn ms-btn-primary" data-testid="new-design" type="submit">
+          Create
+        </button>
+      </form>
+      <ul className="ms-list">
+        {designs.map((d) => (
+          <li key={d.id} className={d.id === doc.design_id ? "current" : ""} data-testid={`design-${d.id}`}>
+            {renaming === d.id ? (
+              <form
+                className="ms-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void controller.command("rename_design", { design_id: d.id, name: newName.trim() }).then(() => setRenaming(null));
+                }}
+              >
+                <input className="ms-input" data-testid="rename-input" autoFocus value={newName} maxLength={120} onChange={(e) => setNewName(e.target.value)} />
+                <button className="ms-btn ms-btn-primary" type="submit" data-testid="rename-save">
+                  Save
+                </button>
+              </form>
+            ) : (
+              <>
+                <button
+                  className="ms-list-main"
+                  data-testid={`open-${d.id}`}
+                  onClick={() => void controller.command("open_design", { design_id: d.id }).then((r) => r !== undefined && close())}
+                >
+                  <span className="ms-list-name">{d.name}</span>
+                  <span className="ms-muted">
+                    rev {d.revision} · {when(d.updated_at)}
+                  </span>
+                </button>
+                <button className="ms-icon-btn" aria-label="Rename" data-testid={`rename-${d.id}`} onClick={() => (setRenaming(d.id), setNewName(d.name))}>
+                  ✎
+                </button>
+                <button
+                  className="ms-icon-btn danger"
+                  aria-label="Delete"
+                  data-testid={`delete-${d.id}`}
+                  onClick={() => {
+                    if (window.confirm(`Delete “${d.name}”?`)) void controller.command("delete_design", { design_id: d.id });
+                  }}
+                >
+                  🗑
+                </button>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Sheet>
+  );
+}
+
+export function ConflictSheet() {
+  const { controller } = useStudioContext();
+  const conflict = useStudio((s) => s.doc.conflict);
+  const sheet = useStudio((s) => s.sheet);
+  if (!conflict || sheet !== "conflict") return null;
+  const choose = (choice: "mine" | "theirs") => void controller.command("resolve_conflict", { choice });
+  return (
+    <Sheet open modal testid="conflict-sheet" title="Saved elsewhere" onClose={() => controller.store.openSheet(null)}>
+      <p className="ms-doc">
+        This design was saved in another tab (revision {conflict.current_revision}) after you started editing. Your edits are not
+        saved yet.
+      </p>
+      <p className="ms-muted">
+        Yours: {conflict.mine.components?.length ?? 0} blocks, {conflict.mine.edges?.length ?? 0} connections · Theirs:{" "}
+        {conflict.theirs.components?.length ?? 0} blocks, {conflict.theirs.edges?.length ?? 0} connections
+      </p>
+      <div className="ms-actions-row">
+        <button className="ms-btn ms-btn-primary" data-testid="conflict-mine" onClick={() => choose("mine")}>
+          Keep mine
+        </button>
+        <button className="ms-btn" data-testid="conflict-theirs" onClick={() => choose("theirs")}>
+          Load theirs
+        </button>
+      </div>
+    </Sheet>
+  );
+}

@@ -1,0 +1,5 @@
+declare module "virtual:worker-source" {
+  const source: string;
+  export default source;
+}
+declare module "*.css";

@@ -215,8 +215,9 @@ BLOCKS: tuple[BlockType, ...] = (
             Prop("target", "enum", "max_tile", "max_tile: the largest tile `horizon` moves "
                  "ahead; future_score: log of the score gained over the next `horizon` moves.",
                  choices=("max_tile", "future_score")),
-            Prop("horizon", "int", 16, "How many moves ahead the target looks.",
-                 min=1, max=256, step=1),
+            Prop("horizon", "int", 16, "How many moves ahead the target looks (at most 32: "
+                 "targets come from one training rollout of 64 moves).",
+                 min=1, max=32, step=1),
             Prop("coef", "float", 0.1, "Weight of the auxiliary loss.",
                  min=0.0, max=10.0, step=0.05),
         ),

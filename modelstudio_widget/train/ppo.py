@@ -1,0 +1,372 @@
+"""PPO for compiled designs on the batched 2048 engine (CleanRL-style, top to bottom).
+
+One iteration = a rollout of ``num_steps`` moves in each of ``num_envs`` games, then
+``update_epochs`` passes of clipped-PPO minibatch updates over it. The loss is
+
+    policy (clipped surrogate) + vf_coef * value + -ent_coef * entropy
+    + the design's load-balancing / z-losses (router coefficients)
+    + the design's auxiliary losses (aux-head coefficients)
+
+Invalid moves are masked out of the policy (their logits set to a large negative number),
+so the agent never selects one. Rewards are the engine's merge rewards (score increments)
+scaled by ``log2(1 + r) / 11`` by default: a 2048 merge is worth 1.0 and the value stays in
+a small range over games that last thousands of moves. Reported scores are always the raw
+game score.
+
+The trainer runs on one torch thread by default: on a 2-core machine, OpenMP spin-waiting
+otherwise makes training 10-100x slower whenever anything else runs (FINDINGS).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from modelstudio_widget.build.base import GameTransformer
+from modelstudio_widget.build.codegen import build_model
+from modelstudio_widget.design.catalog import TRAIN_BATCH
+from modelstudio_widget.game.engine import BatchedGame
+
+MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
+TILE_RATES = (256, 512, 1024, 2048, 4096)
+
+
+@dataclass
+class PPOConfig:
+    """Every hyperparameter in one place, with defaults tuned for 2048 on a laptop CPU."""
+    seed: int = 0
+    num_envs: int = 256  # games played in parallel
+    num_steps: int = 64  # moves per game per rollout
+    learning_rate: float = 1e-3
+    lr_final_fraction: float = 0.1  # lr decays linearly to this fraction over a budget
+    gamma: float = 0.99  # games last hundreds of moves: look far ahead
+    gae_lambda: float = 0.95
+    update_epochs: int = 2
+    minibatch_size: int = TRAIN_BATCH  # the memory estimate assumes this batch
+    clip_coef: float = 0.2
+    ent_coef: float = 0.005
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    reward_transform: str = "log"  # "log": log2(1 + r) / 11; "raw": r / 2048
+    torch_threads: int = 1
+    score_window: int = 200  # finished games averaged for the recent mean score
+
+    @property
+    def batch_size(self) -> int:
+        return self.num_envs * self.num_steps
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PPOConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class EpisodeStats:
+    """Finished games: counters, the recent window and the score curve."""
+    window: int
+    episodes: int = 0
+    best_score: int = 0
+    recent_scores: deque = field(default_factory=deque)
+    recent_max_tiles: deque = field(default_factory=deque)
+
+    def add(self, scores: np.ndarray, max_tiles: np.ndarray) -> None:
+        for s, t in zip(scores.tolist(), max_tiles.tolist()):
+            self.episodes += 1
+            self.best_score = max(self.best_score, s)
+            self.recent_scores.append(s)
+            self.recent_max_tiles.append(t)
+        while len(self.recent_scores) > self.window:
+            self.recent_scores.popleft()
+            self.recent_max_tiles.popleft()
+
+    def summary(self) -> dict[str, Any]:
+        n = len(self.recent_scores)
+        tiles = np.asarray(self.recent_max_tiles)
+        return {
+            "episodes": self.episodes,
+            "best_score": self.best_score,
+            "mean_score": float(np.mean(self.recent_scores)) if n else None,
+            "max_tile_rates": {str(t): float((tiles >= t).mean()) if n else 0.0
+                               for t in TILE_RATES},
+        }
+
+
+def transform_rewards(rewards: np.ndarray, how: str) -> np.ndarray:
+    if how == "log":
+        return np.log2(1.0 + rewards.astype(np.float32)) / 11.0
+    return rewards.astype(np.float32) / 2048.0
+
+
+def masked_logits(logits: Tensor, legal: Tensor) -> Tensor:
+    return logits.masked_fill(~legal, MASKED)
+
+
+def aux_targets(kind: str, horizon: int, rewards: np.ndarray, dones: np.ndarray,
+                max_exp: np.ndarray, final_max_exp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Targets and validity mask [S, N] for an aux head from one rollout.
+
+    ``rewards``/``dones``/``final_max_exp`` [S, N] describe each move (final_max_exp: the
+    largest exponent of the board the move produced, before any reset); ``max_exp`` [S, N]
+    is the largest exponent of the board each move was chosen on. A target looks
+    ``horizon`` moves ahead within the same game; windows that run past the rollout
+    without the game ending are masked out.
+    """
+    steps = rewards.shape[0]
+    target = np.zeros(rewards.shape, dtype=np.float32)
+    valid = np.zeros(rewards.shape, dtype=bool)
+    gained = np.zeros(rewards.shape[1], dtype=np.float64)
+    # Walk backwards keeping, per game, the distance to the next episode end.
+    next_done = np.full(rewards.shape[1], np.iinfo(np.int64).max // 2, dtype=np.int64)
+    csum = np.concatenate([np.zeros((1, rewards.shape[1])), np.cumsum(rewards, axis=0)])
+    for t in range(steps - 1, -1, -1):
+        next_done = np.where(dones[t], t, next_done)
+        end = np.minimum(next_done + 1, t + horizon)  # exclusive end of the window
+        ends_in_game = next_done < t + horizon
+        inside = ends_in_game | (t + horizon < steps)
+        valid[t] = inside
+        if kind == "future_score":
+            idx = np.minimum(end, steps)
+            gained = csum[idx, np.arange(rewards.shape[1])] - csum[t]
+            target[t] = np.log1p(gained)
+        else:
+            ahead = np.minimum(t + horizon, steps - 1)
+            later = max_exp[ahead]
+            final = final_max_exp[np.minimum(next_done, steps - 1), np.arange(rewards.shape[1])]
+            target[t] = np.where(ends_in_game, final, later)
+    return target, valid
+
+
+class PPOTrainer:
+    """Trains one design's model with PPO. ``train_iteration()`` is one rollout + update."""
+
+    def __init__(self, design: dict[str, Any] | None = None, config: PPOConfig | None = None,
+                 *, model: GameTransformer | None = None):
+        if model is None and design is None:
+            raise ValueError("give a design or a model")
+        self.config = cfg = config or PPOConfig()
+        self.design = design
+        if cfg.torch_threads:
+            torch.set_num_threads(cfg.torch_threads)
+        torch.manual_seed(cfg.seed)
+        self.model = model if model is not None else build_model(design)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.learning_rate,
+                                          eps=1e-5)
+        self.sampler = torch.Generator().manual_seed(cfg.seed)
+        self.game = BatchedGame(cfg.num_envs, seed=cfg.seed)
+        self.stats = EpisodeStats(cfg.score_window)
+        self.global_step = 0  # moves played, all games together
+        self.iteration = 0
+        self.last_losses: dict[str, float] = {}
+        self.expert_usage: dict[str, list[float]] = {}
+        self.lb_reward: float = 0.0
+        self._rollout_seconds = 0.0
+        self._update_seconds = 0.0
+
+    # --- rollout -------------------------------------------------------------------------
+    @torch.no_grad()
+    def collect(self) -> dict[str, Any]:
+        cfg, game, model = self.config, self.game, self.model
+        s, n = cfg.num_steps, cfg.num_envs
+        obs = np.empty((s, n, 16), dtype=np.uint8)
+        legal = np.empty((s, n, 4), dtype=bool)
+        actions = np.empty((s, n), dtype=np.int64)
+        logprobs = np.empty((s, n), dtype=np.float32)
+        values = np.empty((s + 1, n), dtype=np.float32)
+        raw_rewards = np.empty((s, n), dtype=np.float32)
+        dones = np.empty((s, n), dtype=bool)
+        final_max_exp = np.empty((s, n), dtype=np.float32)
+        usage_sums: dict[int, Tensor] = {}
+        model.eval()
+        for t in range(s):
+            obs[t] = game.obs
+            legal[t] = game.legal
+            logits, value, extras = model.forward_all(torch.from_numpy(obs[t]))
+            logp_all = F.log_softmax(masked_logits(logits, torch.from_numpy(legal[t])), dim=-1)
+            action = torch.multinomial(logp_all.exp(), 1, generator=self.sampler).squeeze(1)
+            actions[t] = action.numpy()
+            logprobs[t] = logp_all.gather(1, action.unsqueeze(1)).squeeze(1).numpy()
+            values[t] = value.numpy()
+            for st in extras.moe:
+                usage_sums[st.node] = usage_sums.get(st.node, 0) + st.usage
+            reward, terminated, _, info = game.step(actions[t])
+            raw_rewards[t] = reward
+            dones[t] = terminated
+            final_max_exp[t] = game.obs.max(axis=1)
+            if info["index"].size:
+                final_max_exp[t, info["index"]] = np.log2(info["max_tile"])
+                self.stats.add(info["score"], info["max_tile"])
+        values[s] = model(torch.from_numpy(game.obs))[1].numpy()
+        self.global_step += s * n
+        self.expert_usage = {model.block_id(node): (u / s).tolist()
+                             for node, u in usage_sums.items()}
+        return {"obs": obs, "legal": legal, "actions": actions, "logprobs": logprobs,
+                "values": values, "raw_rewards": raw_rewards, "dones": dones,
+                "final_max_exp": final_max_exp}
+
+    def advantages(self, r: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """GAE(lambda) advantages and returns [S, N]; a finished game does not bootstrap."""
+        cfg = self.config
+        rewards = transform_rewards(r["raw_rewards"], cfg.reward_transform)
+        values, dones = r["values"], r["dones"]
+        adv = np.zeros_like(rewards)
+        last = np.zeros(rewards.shape[1], dtype=np.float32)
+        for t in range(rewards.shape[0] - 1, -1, -1):
+            alive = 1.0 - dones[t]
+            delta = rewards[t] + cfg.gamma * values[t + 1] * alive - values[t]
+            last = delta + cfg.gamma * cfg.gae_lambda * alive * last
+            adv[t] = last
+        return adv, adv + values[:-1]
+
+    # --- update --------------------------------------------------------------------------
+    def update(self, r: dict[str, Any]) -> dict[str, float]:
+        cfg, model = self.config, self.model
+        adv, ret = self.advantages(r)
+        aux = {}
+        max_exp = r["obs"].max(axis=2).astype(np.float32)
+        for head in model.aux_heads():
+            aux[head.node] = aux_targets(head.target, head.horizon, r["raw_rewards"],
+                                         r["dones"], max_exp, r["final_max_exp"])
+
+        def flat(x: np.ndarray) -> Tensor:
+            return torch.from_numpy(np.ascontiguousarray(x.reshape(-1, *x.shape[2:])))
+
+        b_obs, b_legal, b_actions = flat(r["obs"]), flat(r["legal"]), flat(r["actions"])
+        b_logprobs, b_adv, b_ret = flat(r["logprobs"]), flat(adv), flat(ret)
+        b_aux = {k: (flat(t), flat(v)) for k, (t, v) in aux.items()}
+
+        model.train()
+        totals: dict[str, float] = {}
+        count = 0
+        order = torch.Generator().manual_seed(cfg.seed * 100_003 + self.iteration)
+        for _ in range(cfg.update_epochs):
+            for mb in torch.randperm(cfg.batch_size, generator=order).split(cfg.minibatch_size):
+                logits, value, extras = model.forward_all(b_obs[mb])
+                logp_all = F.log_softmax(masked_logits(logits, b_legal[mb]), dim=-1)
+                new_logp = logp_all.gather(1, b_actions[mb].unsqueeze(1)).squeeze(1)
+                entropy = -(logp_all.exp() * logp_all).sum(-1).mean()
+                ratio = (new_logp - b_logprobs[mb]).exp()
+                mb_adv = b_adv[mb]
+                mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
+                pg_loss = torch.max(-mb_adv * ratio,
+                                    -mb_adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)
+                                    ).mean()
+                v_loss = 0.5 * (value - b_ret[mb]).pow(2).mean()
+                router = model.router_loss(extras)
+                aux_loss = self._aux_loss(extras, b_aux, mb)
+                loss = pg_loss + cfg.vf_coef * v_loss - cfg.ent_coef * entropy + router + aux_loss
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                self.optimizer.step()
+                with torch.no_grad():
+                    approx_kl = ((ratio - 1) - (new_logp - b_logprobs[mb])).mean()
+                    clipfrac = ((ratio - 1).abs() > cfg.clip_coef).float().mean()
+                for k, v in (("policy", pg_loss), ("value", v_loss), ("entropy", entropy),
+                             ("aux", aux_loss), ("load_balance", router),
+                             ("approx_kl", approx_kl), ("clipfrac", clipfrac)):
+                    totals[k] = totals.get(k, 0.0) + float(v.detach())
+                count += 1
+        self.lb_reward = totals.get("load_balance", 0.0) / max(count, 1)
+        var_y = float(np.var(ret))
+        explained = 1 - float(np.var(ret - r["values"][:-1])) / var_y if var_y > 0 else 0.0
+        losses = {k: v / max(count, 1) for k, v in totals.items()}
+        losses["explained_variance"] = explained
+        return losses
+
+    def _aux_loss(self, extras: Any, b_aux: dict[int, tuple[Tensor, Tensor]],
+                  mb: Tensor) -> Tensor:
+        total = torch.zeros(())
+        for head in self.model.aux_heads():
+            pred = extras.aux.get(head.node)
+            if pred is None or head.node not in b_aux:
+                continue
+            target, valid = (x[mb] for x in b_aux[head.node])
+            if not bool(valid.any()):
+                continue
+            if head.target == "max_tile":
+                loss = F.cross_entropy(pred[valid], target[valid].long())
+            else:
+                loss = F.mse_loss(pred[valid].squeeze(-1), target[valid])
+            total = total + head.coef * loss
+        return total
+
+    # --- one iteration -------------------------------------------------------------------
+    def set_progress(self, fraction: float) -> None:
+        """Anneal the learning rate linearly over a budget (fraction 0 -> 1)."""
+        cfg = self.config
+        frac = min(max(fraction, 0.0), 1.0)
+        lr = cfg.learning_rate * (1 - frac * (1 - cfg.lr_final_fraction))
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def train_iteration(self) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        rollout = self.collect()
+        t1 = time.perf_counter()
+        self.last_losses = self.update(rollout)
+        t2 = time.perf_counter()
+        self.iteration += 1
+        self._rollout_seconds += t1 - t0
+        self._update_seconds += t2 - t1
+        return self.metrics(steps_per_second=self.config.batch_size / (t2 - t0))
+
+    def metrics(self, steps_per_second: float | None = None) -> dict[str, Any]:
+        """A snapshot of the trainer's state (plain JSON data; NaN becomes None)."""
+        losses = {k: (v if math.isfinite(v) else None) for k, v in self.last_losses.items()}
+        return {
+            "update": self.iteration,
+            "global_step": self.global_step,
+            "env_steps_per_second": steps_per_second,
+            **self.stats.summary(),
+            "losses": losses,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "moe": {"expert_usage": self.expert_usage, "lb_reward": self.lb_reward},
+            "time": {"rollout_s": self._rollout_seconds, "update_s": self._update_seconds},
+        }
+
+    # --- checkpoints ---------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume: weights, optimizer, counters, RNG states, config."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "config": self.config.to_dict(),
+            "design": self.design,
+            "iteration": self.iteration,
+            "global_step": self.global_step,
+            "episodes": self.stats.episodes,
+            "best_score": self.stats.best_score,
+            "recent_scores": list(self.stats.recent_scores),
+            "recent_max_tiles": list(self.stats.recent_max_tiles),
+            "sampler_state": self.sampler.get_state(),
+            "game": {"boards": torch.from_numpy(self.game.boards.view(np.int64).copy()),
+                     "scores": torch.from_numpy(self.game.scores.copy()),
+                     "lengths": torch.from_numpy(self.game.lengths.copy()),
+                     "rng": self.game.rng.bit_generator.state},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.iteration = int(state["iteration"])
+        self.global_step = int(state["global_step"])
+        self.stats.episodes = int(state["episodes"])
+        self.stats.best_score = int(state["best_score"])
+        self.stats.recent_scores = deque(state["recent_scores"])
+        self.stats.recent_max_tiles = deque(state["recent_max_tiles"])
+        self.sampler.set_state(state["sampler_state"])
+        game = state["game"]
+        self.game.restore(game["boards"].numpy().view(np.uint64), game["scores"].numpy(),
+                          game["lengths"].numpy(), game["rng"])

@@ -1,0 +1,189 @@
+"""The training manager: background thread, commands, snapshots, checkpoints, resume."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import modelstudio_widget as ms
+from modelstudio_widget.store import NotFound
+from modelstudio_widget.train.manager import TrainingManager, downsample
+from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer
+
+FAST = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
+
+SNAPSHOT_FIELDS = {
+    "state", "run_id", "seq", "update", "global_step", "env_steps_per_second", "episodes",
+    "score_curve", "mean_score", "best_score", "max_tile_rates", "losses", "moe", "board",
+    "elapsed_s",
+}
+LOSS_FIELDS = {"policy", "value", "entropy", "aux", "load_balance"}
+
+
+@pytest.fixture
+def manager(workspace: Path):
+    m = TrainingManager(workspace, max_publish_hz=10, checkpoint_every_s=3600)
+    yield m
+    m.shutdown()
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_start_is_non_blocking_and_snapshots_are_complete(manager: TrainingManager) -> None:
+    snapshots: list[dict] = []
+    manager.subscribe(snapshots.append)
+    record = manager.store.create_design(ms.templates()["moe"])
+    t0 = time.monotonic()
+    run_id = manager.start(record.design, config=FAST, design_id=record.id)
+    assert time.monotonic() - t0 < 10 and manager.state == "training"
+    wait_for(lambda: any(s["update"] >= 3 and s["episodes"] for s in snapshots), 120)
+    manager.stop()
+    snap = snapshots[-1]
+    assert snap["state"] == "idle" and snap["run_id"] == run_id
+    assert manager.store.latest_checkpoint_for_design(record.id) is not None
+    assert SNAPSHOT_FIELDS <= set(snap)
+    assert LOSS_FIELDS <= set(snap["losses"])
+    assert set(snap["max_tile_rates"]) == {"256", "512", "1024", "2048", "4096"}
+    (usage,) = snap["moe"]["expert_usage"].values()
+    assert len(usage) == 4 and sum(usage) == pytest.approx(1.0, abs=1e-4)
+    assert snap["moe"]["lb_reward"] > 0
+    assert len(snap["board"]) == 16 and snap["score_curve"]
+    assert [s["seq"] for s in snapshots] == sorted(s["seq"] for s in snapshots)
+    # A page that reconnects gets the same complete state.
+    assert manager.snapshot()["seq"] == snap["seq"]
+
+
+def test_publishing_is_rate_limited(workspace: Path) -> None:
+    m = TrainingManager(workspace, max_publish_hz=2, checkpoint_every_s=3600)
+    times: list[float] = []
+    m.subscribe(lambda s: times.append(time.monotonic()) if s["state"] == "training" else None)
+    try:
+        m.start(ms.templates()["tiny"], config=PPOConfig(num_envs=8, num_steps=4,
+                                                         minibatch_size=32, update_epochs=1))
+        time.sleep(3)
+        m.stop()
+    finally:
+        m.shutdown()
+    gaps = [b - a for a, b in zip(times[1:], times[2:])]
+    assert gaps and min(gaps) >= 0.45  # <= 2 per second (plus state changes)
+
+
+def test_budget_stops_the_run_and_records_it(manager: TrainingManager) -> None:
+    run_id = manager.start(ms.templates()["tiny"], config=FAST, steps=FAST.batch_size * 3)
+    assert manager.wait(timeout=120)
+    run = manager.store.get_run(run_id)
+    assert run.status == "finished"
+    assert run.summary["global_step"] == FAST.batch_size * 3
+    assert manager.store.metrics(run_id)
+    ckpt = manager.store.latest_checkpoint(run_id)
+    assert ckpt is not None and Path(ckpt.path).is_file()
+
+
+def test_commands_from_many_threads_are_serialised(manager: TrainingManager) -> None:
+    manager.start(ms.templates()["tiny"], config=FAST)
+    errors: list[BaseException] = []
+
+    def poke() -> None:
+        try:
+            for _ in range(5):
+                manager.heartbeat()
+                manager.snapshot()
+        except BaseException as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=poke) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    manager.stop()
+    assert not errors and manager.state == "idle"
+
+
+def test_stop_checkpoints_and_resume_continues_in_a_new_manager(workspace: Path) -> None:
+    first = TrainingManager(workspace, checkpoint_every_s=3600)
+    run_id = first.start(ms.templates()["moe"], config=FAST)
+    wait_for(lambda: first.snapshot()["update"] >= 2)
+    first.stop()
+    steps = first.trainer.global_step
+    weights = {k: v.clone() for k, v in first.trainer.model.state_dict().items()}
+    first.shutdown()
+
+    second = TrainingManager(workspace, checkpoint_every_s=3600)
+    try:
+        assert second.resume(run_id) == run_id
+        assert second.trainer.global_step == steps
+        resumed = second.trainer.model.state_dict()
+        assert all(torch.equal(weights[k], resumed[k]) for k in weights)
+        wait_for(lambda: second.trainer.global_step > steps)
+        second.stop()
+        assert second.store.get_run(run_id).status == "stopped"
+    finally:
+        second.shutdown()
+
+
+def test_a_killed_kernel_loses_at_most_one_checkpoint_interval(workspace: Path) -> None:
+    m = TrainingManager(workspace, checkpoint_every_s=0.0)  # checkpoint every iteration
+    run_id = m.start(ms.templates()["tiny"], config=FAST)
+    wait_for(lambda: len(list((workspace / "checkpoints" / run_id).glob("*.pt"))) >= 2)
+    # Simulate death: the thread is gone without a final checkpoint or status update.
+    m._finish = lambda *a, **k: None  # type: ignore[method-assign]
+    m.state = "idle"
+    latest = m.store.latest_checkpoint(run_id)
+    assert latest is not None
+    revived = TrainingManager(workspace)
+    try:
+        revived.resume(run_id)
+        assert revived.trainer.global_step >= latest.step
+        revived.stop()
+    finally:
+        revived.shutdown()
+
+
+def test_adopt_and_reset(manager: TrainingManager) -> None:
+    trainer = PPOTrainer(ms.templates()["tiny"], FAST)
+    manager.adopt_external_trainer(trainer)
+    assert manager.trainer is trainer
+    manager.start(config=FAST)
+    wait_for(lambda: trainer.iteration >= 1)
+    manager.reset_to_fresh_model()
+    assert manager.state == "idle" and manager.trainer is not trainer
+    assert manager.trainer.global_step == 0
+
+
+def test_watchdog_stops_an_orphaned_run(workspace: Path) -> None:
+    m = TrainingManager(workspace, checkpoint_every_s=3600, watchdog_timeout_s=0.5)
+    try:
+        m.start(ms.templates()["tiny"], config=FAST)
+        wait_for(lambda: m.state == "idle", 60)
+        assert "watchdog" in m.snapshot()["error"]
+    finally:
+        m.shutdown()
+
+
+def test_errors_in_commands_reach_the_caller_and_the_thread_survives(
+        manager: TrainingManager) -> None:
+    with pytest.raises(RuntimeError, match="nothing to train"):
+        manager.start()
+    with pytest.raises(NotFound):
+        manager.resume("r-missing")
+    with pytest.raises(ms.DesignError):
+        manager.start({"components": []})
+    manager.start(ms.templates()["tiny"], config=FAST)
+    wait_for(lambda: manager.snapshot()["update"] >= 1)
+    manager.stop()
+
+
+def test_downsample_keeps_the_last_point() -> None:
+    pts = [[i, i] for i in range(1000)]
+    out = downsample(pts, 50)
+    assert len(out) == 50 and out[-1] == [999, 999] and out[0] == [0, 0]

@@ -1,5 +1,6 @@
 """The ``modelstudio`` command line.
 
+    modelstudio serve [--ip IP] [--port N] [--token T] [--no-browser]   the phone app
     modelstudio schema-lint FILE...      check design JSON files (schema + rules)
     modelstudio schema                   print the JSON Schema of design JSON v1
     modelstudio dump-designs DIR         write every stored design as JSON
@@ -79,6 +80,27 @@ def _dump_designs(args: argparse.Namespace) -> int:
         paths = dump_designs(store, args.out_dir)
     print(f"wrote {len(paths)} design{'s' * (len(paths) != 1)} to {args.out_dir}")
     return 0
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1; "
+                   "0.0.0.0 to reach it from a phone, which requires a token)")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    p.add_argument("--token", default=None, help="access token (generated when binding "
+                   "beyond loopback and none is given)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--no-qr", action="store_true", help="do not print a QR code")
+    _workspace_arg(p)
+
+
+@command("serve", "serve the phone app with Voila")
+@arguments(_serve_args)
+def _serve(args: argparse.Namespace) -> int:
+    from modelstudio_widget.serve import serve
+
+    return serve(ip=args.ip, port=args.port, token=args.token,
+                 open_browser=not args.no_browser, workspace=args.workspace,
+                 qr=not args.no_qr)
 
 
 def build_parser() -> argparse.ArgumentParser:

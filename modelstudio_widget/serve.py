@@ -1,0 +1,146 @@
+"""``modelstudio serve``: the phone app, served by Voilà with the settings it needs.
+
+On top of stock Voilà this:
+- requires a token whenever it binds beyond loopback (a generated one unless given), and
+  prints the URL with it, plus a QR code for the phone;
+- sets TCP no-delay on the kernel websocket (stock Voilà waits ~45 ms per round trip for
+  Nagle's algorithm; FINDINGS measured 3-4 ms with no-delay);
+- raises the iopub message-rate limit (jupyter_server silently drops messages above
+  1000/s) and culls idle kernels (a closed phone tab leaks its kernel: voila issue 1458);
+- points kernels at the workspace through ``$MODELSTUDIO_WORKSPACE``.
+
+Training has its own watchdog (the widget stops a run when the page's heartbeat stops),
+since a kernel whose thread keeps sending is never idle and never culled.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from modelstudio_widget.workspace import ENV_VAR, resolve_workspace
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+IOPUB_MSG_RATE_LIMIT = 100_000  # messages/s: effectively never drop a widget update
+CULL_IDLE_S = 15 * 60
+CULL_INTERVAL_S = 60
+
+
+def is_loopback(ip: str) -> bool:
+    if ip in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def app_files() -> tuple[Path, Path]:
+    """(the app notebook, the folder holding voila.json): packaged copy or source checkout."""
+    packaged = PACKAGE_DIR / "app"
+    if (packaged / "model_studio.ipynb").is_file():
+        return packaged / "model_studio.ipynb", packaged
+    return REPO_DIR / "notebooks" / "model_studio.ipynb", REPO_DIR
+
+
+def voila_argv(notebook: Path, *, ip: str, port: int, token: str | None,
+               open_browser: bool) -> list[str]:
+    """Command-line settings for Voilà (also used by the end-to-end tests)."""
+    argv = [
+        str(notebook),
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--Voila.open_browser=" + ("True" if open_browser else "False"),
+        f"--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit={IOPUB_MSG_RATE_LIMIT}",
+        "--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=1000000000",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+    if token is not None:
+        argv.append(f"--token={token}")
+    return argv
+
+
+def enable_websocket_nodelay() -> None:
+    """Send kernel websocket frames at once instead of waiting for Nagle's algorithm."""
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+    if getattr(VoilaKernelWebsocketHandler, "_modelstudio_nodelay", False):
+        return
+    original_open = VoilaKernelWebsocketHandler.open
+
+    async def open_with_nodelay(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.set_nodelay(True)
+        return await original_open(self, *args, **kwargs)
+
+    VoilaKernelWebsocketHandler.open = open_with_nodelay  # type: ignore[method-assign]
+    VoilaKernelWebsocketHandler._modelstudio_nodelay = True  # type: ignore[attr-defined]
+
+
+def lan_address() -> str:
+    """This machine's address on the local network (for the phone's URL), best effort."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET address: no packet is sent by connect()
+            return s.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+def print_banner(url: str, *, qr: bool = True, out=None) -> None:  # type: ignore[no-untyped-def]
+    out = out or sys.stdout
+    print(f"\n  Model Studio is running at:\n\n    {url}\n", file=out)
+    if qr:
+        try:
+            import segno
+
+            segno.make(url, error="l").terminal(out=out, compact=True)
+        except Exception:  # a QR code is a convenience, never a failure
+            pass
+    print("  Press Ctrl+C to stop.\n", file=out, flush=True)
+
+
+def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
+          open_browser: bool = False, workspace: str | os.PathLike[str] | None = None,
+          qr: bool = True) -> int:
+    """Run the app until interrupted. Returns the exit code."""
+    if token == "" and not is_loopback(ip):
+        raise SystemExit("refusing to serve beyond loopback without a token: drop --token '' "
+                         "to get a generated one")
+    if token is None and not is_loopback(ip):
+        token = secrets.token_urlsafe(18)
+    notebook, config_dir = app_files()
+    if not notebook.is_file():
+        raise SystemExit(f"the app notebook is missing: {notebook}")
+    os.environ[ENV_VAR] = str(resolve_workspace(workspace))
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # kernels inherit it (FINDINGS: threads)
+    enable_websocket_nodelay()
+
+    from voila.app import Voila
+
+    os.chdir(config_dir)  # Voilà reads voila.json from the start directory
+    app = Voila()
+    app.initialize(voila_argv(notebook, ip=ip, port=port, token=token,
+                              open_browser=open_browser))
+    host = lan_address() if ip in ("0.0.0.0", "::") else ip
+    url = f"http://{host}:{app.port}/" + (f"?token={token}" if token else "")
+    print_banner(url, qr=qr and not is_loopback(ip))
+    try:
+        app.start()
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - thin wrapper
+    from modelstudio_widget.cli import main as cli_main
+
+    return cli_main(["serve", *(argv or [])])

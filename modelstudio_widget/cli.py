@@ -82,6 +82,75 @@ def _dump_designs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", metavar="RUN_OR_DESIGN",
+                   help="a run id (r-...), a stored design id, or a design JSON file")
+    p.add_argument("--format", "-f", required=True, choices=("pt", "pt2", "onnx"),
+                   help="pt: design + weights for torch; pt2: torch.export program; "
+                   "onnx: one self-contained file for onnxruntime")
+    p.add_argument("--out", "-o", metavar="PATH",
+                   help="file to write (default: <workspace>/exports/<design>-<run>.<format>)")
+    _workspace_arg(p)
+    p.add_argument("--fresh", action="store_true",
+                   help="export freshly initialised weights instead of the latest checkpoint")
+
+
+@command("export", "export a trained model as .pt, .pt2 or .onnx (checked for parity)")
+@arguments(_export_args)
+def _export(args: argparse.Namespace) -> int:
+    from modelstudio_widget.export import ExportError, write_export
+
+    try:
+        report = write_export(args.source, args.format, args.out, workspace=args.workspace,
+                              weights="fresh" if args.fresh else "latest")
+    except (ExportError, ValueError) as e:
+        # The library's hint names the API argument; here it is a flag.
+        message = str(e).replace("weights='fresh'", "--fresh")
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _play_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL.onnx", help="an ONNX file from `modelstudio export`")
+    p.add_argument("--games", "-n", type=_positive_int, default=100,
+                   help="games to play to the end (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="game seed (default 0)")
+    p.add_argument("--threads", type=_positive_int, default=1,
+                   help="onnxruntime threads (default 1)")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
+
+
+@command("play", "play 2048 with an exported .onnx policy (onnxruntime only, no torch)")
+@arguments(_play_args)
+def _play(args: argparse.Namespace) -> int:
+    # Only onnxruntime, numpy and the engine: this command must work where torch is absent.
+    from modelstudio_widget.export.contract import LoadError
+    from modelstudio_widget.export.onnx_agent import OnnxAgent, format_stats
+    from modelstudio_widget.train.evaluate import play_games
+
+    try:
+        agent = OnnxAgent(args.model, threads=args.threads)
+    except LoadError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    stats = play_games(agent.policy, games=args.games, seed=args.seed)
+    if args.json:
+        print(json.dumps({"model": str(args.model), **agent.metadata_summary(), **stats}))
+    else:
+        print(f"{args.model}: {agent.describe()}")
+        print(format_stats(stats))
+    return 0
+
+
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1; "
                    "0.0.0.0 to reach it from a phone, which requires a token)")

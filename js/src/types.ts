@@ -45,6 +45,8 @@ export interface Catalog {
   error_codes: Record<string, string>;
   warning_codes: string[];
   constants: Record<string, number>;
+  /** estimate.py's constants: minibatch, bytes per float, weights+grads+Adam copies. */
+  estimate: { train_batch: number; bytes_per_float: number; optimizer_copies: number };
 }
 
 export interface Position {

@@ -127,8 +127,10 @@ export class StudioController {
     const design = this.bridge.trait<Design>("design");
     const seq = this.bridge.trait<number>("design_seq") ?? 0;
     this.kernelSeq = seq;
-    this.store.load(design);
-    this.store.set({ seq });
+    // An edit still waiting to be sent belonged to the document being replaced.
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.store.load(design, seq);
   }
 
   private onStoreChange(): void {

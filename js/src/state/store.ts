@@ -122,10 +122,10 @@ export class StudioStore {
   }
 
   /** Replace the document (opened, created, or the kernel's copy won): history restarts. */
-  load(design: Design): void {
+  load(design: Design, seq = this.state.seq + 1): void {
     this.set({
       history: initHistory(design),
-      seq: this.state.seq + 1,
+      seq,
       selectedNodes: [],
       selectedEdges: [],
       actionTarget: null,

@@ -8,10 +8,6 @@ import { pyFloat, pyLen, pyMod, pyTypeName, show } from "./pyfmt";
 
 /** rules.HARD_CAP: beyond this many components or edges, stop after the size check. */
 const HARD_CAP = 100_000;
-/** estimate.py: boards per PPO minibatch, float size, weights+grads+2 Adam moments. */
-const TRAIN_BATCH = 512;
-const BYTES_PER_FLOAT = 4;
-const OPTIMIZER_COPIES = 4;
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -227,6 +223,7 @@ export function analyze(design: unknown, catalog: Catalog): Analysis {
         const where = has(rawProps, prop.name) ? "" : " (from the design's defaults)";
         err(problem[0], `${show(cid)}: ${prop.name} ${problem[1]}${where}.`, { component_id: cid, prop: prop.name });
         if (problem[0] === "PROP_TYPE" || problem[0] === "PROP_RANGE") value = prop.default;
+        else if (problem[0] === prop.max_code) value = Math.trunc(prop.max ?? 0); // estimate with the largest allowed value
       }
       props[prop.name] = value;
     }
@@ -467,36 +464,36 @@ function nodeActivations(n: Node, c: Catalog, b: number, checkpointed: boolean, 
   const t = c.constants.n_cells;
   const d = n.width;
   const p = n.props;
-  const tokens = b * t * d;
-  if (checkpointed) return tokens;
+  if (checkpointed) return b * t * d;
   switch (n.type) {
     case "board_input":
-      return implicit ? tokens : 0;
+      return implicit ? 2 * b * t : 0;
     case "embedding":
-      return tokens;
+      return p.encoding === "learned" ? 2 * b * t : c.constants.n_tile_values * b * t;
     case "transformer_layer": {
       const f = p.ff_mult * d;
-      return b * t * (11 * d + 3 * f) + b * p.n_heads * t * t * 2;
+      return b * t * (8 * d + 2 * f + 2 * p.n_heads);
     }
     case "moe_layer": {
       const e = p.n_experts;
       const k = p.top_k;
       const f = p.ff_mult * d;
-      const per = p.routing === "dense" ? e * (3 * f + d) : k * (3 * f + 2 * d);
-      return b * t * (4 * d + per + 4 * e);
+      const per = p.routing === "dense" ? e * (2 * f + d) : k * (2 * f + 3 * d);
+      return b * t * (2 * d + per + 16 * e);
     }
     case "aux_loss_head":
-      return b * 2 * d + tokens;
+      return b * (2 * t + d);
     case "action_output": {
-      const features = p.pool === "flatten" ? c.constants.n_cells * d : d;
-      return tokens + b * (features + 2 * p.hidden);
+      const pooled = p.pool === "flatten" ? b * t * d : b * d;
+      return b * t * d + 2 * b * t + pooled + b * p.hidden;
     }
     default:
       return 0;
   }
 }
 
-export function estimate(a: Analysis, catalog: Catalog, batch = TRAIN_BATCH): [number, number] {
+export function estimate(a: Analysis, catalog: Catalog, batch = catalog.estimate.train_batch): [number, number] {
+  const { bytes_per_float, optimizer_copies } = catalog.estimate;
   let params = 0;
   let floats = 0;
   for (const n of a.nodes) {
@@ -504,7 +501,7 @@ export function estimate(a: Analysis, catalog: Catalog, batch = TRAIN_BATCH): [n
     params += nodeParams(n, catalog, implicit);
     floats += nodeActivations(n, catalog, batch, a.checkpointed.has(n.index), implicit);
   }
-  const total = (OPTIMIZER_COPIES * params + floats) * BYTES_PER_FLOAT;
+  const total = (optimizer_copies * params + floats) * bytes_per_float;
   return [params, Math.ceil(total / 2 ** 20)];
 }
 

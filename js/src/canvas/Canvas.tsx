@@ -187,6 +187,17 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
     if (loadSeq) requestAnimationFrame(() => void rf.fitView({ padding: 0.2, maxZoom: 1 }));
   }, [loadSeq, rf]);
 
+  // Keep the selected block above the inspector sheet (it covers the lower half).
+  const selected = useStudio((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0] : null));
+  useEffect(() => {
+    const node = selected ? rf.getInternalNode(selected) : undefined;
+    if (!node || !domNode) return;
+    const { x, y, zoom } = rf.getViewport();
+    const bottom = (node.internals.positionAbsolute.y + (node.measured.height ?? 64)) * zoom + y;
+    const limit = domNode.clientHeight * 0.42;
+    if (bottom > limit) void rf.setViewport({ x, y: y - (bottom - limit), zoom }, { duration: 200 });
+  }, [selected, rf, domNode]);
+
   useEffect(() => {
     const el = domNode;
     if (!el) return;

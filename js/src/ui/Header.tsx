@@ -40,6 +40,7 @@ export function Header() {
               {result ? formatMemory(result.estimatedMemory) : "–"}
             </span>
             <span className={`ms-sync ms-sync-${source}`} title={`validation: ${source}, revision ${saved}`} />
+            <StatusPill />
           </span>
         </button>
         <button className="ms-icon-btn" data-testid="btn-undo" aria-label="Undo" disabled={!undoable} onClick={() => store.undo()}>
@@ -51,6 +52,16 @@ export function Header() {
       </div>
       <Toolbar />
     </header>
+  );
+}
+
+function StatusPill() {
+  const status = useStudio((s) => s.status);
+  const text = status.error ? status.error.message : status.message || (status.state === "idle" ? "ready" : status.state);
+  return (
+    <span className={`ms-status ms-status-${status.error ? "error" : status.state}`} data-testid="status" data-state={status.state} title={text}>
+      {text}
+    </span>
   );
 }
 
@@ -77,9 +88,6 @@ function Toolbar() {
       <button className="ms-btn" data-testid="btn-export-onnx" disabled={busy} onClick={() => run("export", { format: "onnx" })}>
         .onnx
       </button>
-      <span className={`ms-status ms-status-${status.error ? "error" : status.state}`} data-testid="status" data-state={status.state} title={status.error?.message ?? status.message}>
-        {status.error ? status.error.message : status.message || status.state}
-      </span>
     </div>
   );
 }

@@ -28,6 +28,7 @@ from modelstudio_widget.export import (
 from modelstudio_widget.export.contract import ATOL, MASKED, OPSET
 from modelstudio_widget.export.onnx_graph import random_inputs
 from modelstudio_widget.store import Store
+from modelstudio_widget.train.api import train
 from modelstudio_widget.train.evaluate import play_games, torch_policy
 from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer
 
@@ -321,6 +322,25 @@ def _checkpoint(ws: Path, store: Store, run_id: str, design: dict[str, Any], see
     return state
 
 
+def test_a_training_run_exports_into_the_workspace_and_is_recorded(workspace: Path) -> None:
+    config = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
+    # ms.train is shadowed by the modelstudio_widget.train package once that is imported.
+    run = train(ms.templates()["tiny"], steps=512, config=config, progress=False,
+                workspace=workspace)
+    path = ms.export(run, "onnx")
+    assert path.parent == workspace / "exports"
+    assert path.name == f"tpl-tiny-{run.run_id}-step{run.trainer.global_step}.onnx"
+    meta = OnnxAgent(path).metadata
+    assert meta["run_id"] == run.run_id and meta["weights"] == "trained"
+    boards, mask = random_inputs(9, seed=0)
+    np.testing.assert_allclose(OnnxAgent(path)(boards, mask)["logits"],
+                               outputs(run.model.eval(), boards)[0], atol=ATOL, rtol=0)
+    with Store.in_workspace(workspace) as store:
+        (event,) = store.events("export")
+    assert event.data["format"] == "onnx" and event.data["path"] == str(path)
+    assert event.data["run_id"] == run.run_id and event.data["max_abs_diff"] < ATOL
+
+
 def test_a_design_id_exports_the_latest_checkpoint_across_its_runs(
         workspace: Path, tmp_path: Path) -> None:
     design = ms.templates()["tiny"]
@@ -339,9 +359,12 @@ def test_a_design_id_exports_the_latest_checkpoint_across_its_runs(
     # The run id resolves to that run's own checkpoint.
     other = torch.load(ms.export(run_b, "pt", tmp_path / "b.pt"), weights_only=True)
     assert other["run_id"] == run_b and other["step"] == 500
+    # A .pt export converts to ONNX with its provenance.
+    meta = OnnxAgent(ms.export(path, "onnx", tmp_path / "m.onnx")).metadata
+    assert meta["run_id"] == run_a and meta["step"] == "100"
     with Store.in_workspace(workspace) as store:
         events = store.events("export")
-    assert [e.data["format"] for e in events] == ["pt", "pt"]
+    assert [e.data["format"] for e in events] == ["pt", "pt"]  # the store was not involved
     assert events[-1].design_id == design_id and events[-1].data["run_id"] == run_a
 
 
@@ -411,6 +434,14 @@ def test_a_read_only_folder_is_refused(tmp_path: Path) -> None:
             ms.export(ms.templates()["tiny"], "onnx", folder / "m.onnx", weights="fresh")
     finally:
         folder.chmod(0o700)
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_a_place_nobody_can_write_to_is_refused(tmp_path: Path) -> None:
+    # sysfs refuses new files even to root (the chmod test above cannot run as root).
+    with pytest.raises(ExportError, match="choose a location you can write to"):
+        ms.export(ms.templates()["tiny"], "onnx", "/sys/kernel/m.onnx", weights="fresh")
+    assert not Path("/sys/kernel/m.onnx").exists()
 
 
 def test_a_write_that_fails_midway_leaves_nothing(tmp_path: Path,

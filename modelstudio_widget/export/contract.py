@@ -11,8 +11,9 @@ PT_FORMAT = "modelstudio.pt"  # the ``format`` key of a .pt export
 FORMAT_VERSION = 1
 PT2_EXTRA_FILE = "modelstudio.json"  # the design and metadata inside a .pt2 archive
 
-#: ONNX opset of every export: 18 is the newest the legacy exporter writes natively and
-#: runs in every onnxruntime since 1.14 (and onnxruntime-web).
+#: ONNX opset of every export. 18 has LayerNormalization as one op (17+), both exporters
+#: write it, and onnxruntime has run it since 1.14 (onnxruntime-web too): newer opsets
+#: would only narrow where the file runs.
 OPSET = 18
 ONNX_INPUTS = ("board", "action_mask")
 ONNX_OUTPUTS = ("logits", "masked_logits", "value")

@@ -52,7 +52,7 @@ from modelstudio_widget.export.onnx_graph import (
     torch_outputs,
     traceable,
 )
-from modelstudio_widget.export.source import Exportable, rebuild
+from modelstudio_widget.export.source import Exportable, first_line, read_pt, rebuild
 
 
 def metadata(exp: Exportable, fmt: str, exporter: str | None = None) -> dict[str, Any]:
@@ -99,36 +99,11 @@ def write_pt(exp: Exportable, tmp: Path, exporter: str) -> tuple[float, str | No
 
 def load_pt(path: Path) -> GameTransformer:
     """A ``.pt`` export (or a training checkpoint) -> the model, eval mode."""
+    saved = read_pt(path)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise LoadError(f"no such file: {path}") from None
-    except Exception as e:  # not a zip, a torn file, a pickle with classes, ...
-        raise LoadError(f"{path} is not a Model Studio .pt file (torch.load failed: "
-                        f"{_first_line(e)})") from None
-    if not isinstance(payload, dict):
-        raise LoadError(f"{path} holds a {type(payload).__name__}, not a Model Studio export")
-    if payload.get("format") == PT_FORMAT:
-        if payload.get("version") != FORMAT_VERSION:
-            raise LoadError(f"{path} is format version {payload.get('version')}; this "
-                            f"Model Studio reads version {FORMAT_VERSION}: upgrade it")
-        design, state = payload.get("design"), payload.get("state_dict")
-    elif "model" in payload and "design" in payload:  # a training checkpoint
-        design, state = payload["design"], payload["model"]
-    else:
-        raise LoadError(f"{path} has no design and weights: expected a .pt from ms.export "
-                        "or a training checkpoint")
-    if not isinstance(design, dict) or not isinstance(state, dict):
-        raise LoadError(f"{path} has no design and weights")
-    try:
-        return rebuild(design, state)
+        return rebuild(saved["design"], saved["state_dict"])
     except ExportError as e:
         raise LoadError(f"cannot rebuild the model stored in {path}: {e}") from None
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
 
 
 # --- .pt2 -------------------------------------------------------------------------------
@@ -139,7 +114,7 @@ def write_pt2(exp: Exportable, tmp: Path, exporter: str) -> tuple[float, str | N
         program = torch.export.export(traceable(exp.model), (torch.from_numpy(boards),),
                                       dynamic_shapes=({0: torch.export.Dim("batch")},))
     except Exception as e:
-        raise ExportError(f"torch.export could not capture this model: {_first_line(e)}"
+        raise ExportError(f"torch.export could not capture this model: {first_line(e)}"
                           ) from None
     extra = {**metadata(exp, "pt2"), "design": _json_clean(exp.design),
              "config": _json_clean(exp.config), "metrics": _json_clean(exp.metrics)}
@@ -154,14 +129,15 @@ def load_pt2(path: Path) -> Any:
     except FileNotFoundError:
         raise LoadError(f"no such file: {path}") from None
     except Exception as e:
-        raise LoadError(f"{path} is not a torch.export program: {_first_line(e)}") from None
+        raise LoadError(f"{path} is not a torch.export program: {first_line(e)}") from None
 
 
 # --- .onnx ------------------------------------------------------------------------------
 
 def write_onnx(exp: Exportable, tmp: Path, exporter: str) -> tuple[float, str | None]:
     proto, used = _trace(exp.model, exporter)
-    annotate(proto, {**metadata(exp, "onnx", used), "design": json.dumps(exp.design)})
+    annotate(proto, {**metadata(exp, "onnx", used), "design": exp.design,
+                     "config": exp.config, "metrics": exp.metrics})
     data, worst = check_graph(proto, exp.model)
     tmp.write_bytes(data)
     return worst, used
@@ -179,7 +155,7 @@ def _trace(model: torch.nn.Module, exporter: str) -> tuple[Any, str]:
         except ValueError:
             raise
         except Exception as e:
-            failures.append(f"{name}: {_first_line(e)}")
+            failures.append(f"{name}: {first_line(e)}")
     raise ExportError("the ONNX exporter could not trace this model (" + "; ".join(failures)
                       + ")")
 

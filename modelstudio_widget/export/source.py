@@ -1,7 +1,8 @@
 """What to export: any of the things a user holds, resolved to a design and its weights.
 
 Accepted: a training ``Run``, a ``PPOTrainer``, a ``GameTransformer`` (with ``design=``),
-a run id (``r-...``), a stored design id, a path to a design JSON file, or a design dict.
+a run id (``r-...``), a stored design id, a path to a design JSON file, a ``.pt`` file (an
+export or a training checkpoint), or a design dict.
 Ids and design dicts are looked up in the workspace's store; a design resolves to the
 newest checkpoint of any of its runs (``weights="latest"``) or to freshly initialised
 weights (``weights="fresh"``).
@@ -24,7 +25,7 @@ import torch
 
 from modelstudio_widget.build.base import GameTransformer
 from modelstudio_widget.build.codegen import DesignError, build_model
-from modelstudio_widget.export.contract import ExportError
+from modelstudio_widget.export.contract import FORMAT_VERSION, PT_FORMAT, ExportError, LoadError
 from modelstudio_widget.store import CheckpointRecord, NotFound, Store
 from modelstudio_widget.workspace import resolve_workspace
 
@@ -67,7 +68,7 @@ def resolve(obj: Any, *, design: dict[str, Any] | None = None,
     from modelstudio_widget.train.ppo import PPOTrainer
 
     if isinstance(obj, Run):
-        ws = Path(workspace) if workspace is not None else obj.workspace
+        ws = _maybe(workspace) or obj.workspace
         return _from_model(obj.trainer.model, obj.design, weights, ws, run_id=obj.run_id,
                            step=obj.trainer.global_step, config=obj.trainer.config.to_dict(),
                            metrics=summary(obj.metrics))
@@ -150,6 +151,11 @@ def _from_design(design: dict[str, Any], weights: str,
 def _from_reference(ref: str, weights: str,
                     workspace: str | os.PathLike[str] | None) -> Exportable:
     path = Path(ref).expanduser()
+    if path.suffix.lower() in (".pt", ".pth"):
+        return _from_pt_file(path, weights, workspace)
+    if path.suffix.lower() in (".pt2", ".onnx"):
+        raise ExportError(f"{path.name} is itself an export and cannot be converted: export "
+                          "from the run, the design or a .pt file instead")
     if ref.endswith(".json") or path.is_file():
         return _from_design(_read_design_file(path), weights, workspace)
     ws = resolve_workspace(workspace)
@@ -183,6 +189,8 @@ def _read_design_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ExportError(f"cannot read the design file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ExportError(f"{path} is not a design JSON file (not UTF-8 text)") from None
 
     def no_constants(token: str) -> Any:  # FINDINGS: json accepts NaN/Infinity
         raise ValueError(f"{token} is not valid JSON")
@@ -223,19 +231,61 @@ def _from_design_id(design_id: str, ws: Path, name: Any = None) -> Exportable:
 def _from_checkpoint(record: CheckpointRecord, run_design: dict[str, Any],
                      design_id: str | None, ws: Path,
                      run_summary: dict[str, Any] | None = None) -> Exportable:
-    try:
-        state = torch.load(record.path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ExportError(f"the checkpoint file {record.path} of run {record.run_id} is "
-                          "missing (deleted or moved?)") from None
-    except Exception as e:  # a torn or foreign file: say which one
-        raise ExportError(f"cannot read the checkpoint {record.path}: {e}") from None
+    path = Path(record.path)
+    if not path.is_file():
+        raise ExportError(f"the checkpoint file {path} of run {record.run_id} is missing "
+                          "(deleted or moved?)")
     # The checkpoint's own design is what its weights fit (the stored design may have been
     # edited since); the run's copy is the fallback for trainers built from a model.
-    design = state.get("design") or run_design
-    if not design:
-        raise ExportError(f"run {record.run_id} recorded no design; cannot rebuild its model")
-    model = rebuild(design, state["model"])
-    return Exportable(model, design, design_id or _design_id(design), "trained",
-                      run_id=record.run_id, step=record.step, config=state.get("config"),
+    saved = read_pt(path, fallback_design=run_design)
+    return Exportable(rebuild(saved["design"], saved["state_dict"]), saved["design"],
+                      design_id or saved["design_id"], "trained", run_id=record.run_id,
+                      step=record.step, config=saved["config"],
                       metrics=summary(record.metrics or run_summary), workspace=ws)
+
+
+def _from_pt_file(path: Path, weights: str, workspace: str | os.PathLike[str] | None
+                  ) -> Exportable:
+    saved = read_pt(path)
+    if weights == "fresh":
+        return _fresh(saved["design"], _maybe(workspace))
+    model = rebuild(saved["design"], saved["state_dict"])
+    return Exportable(model, saved["design"], saved["design_id"], "trained",
+                      run_id=saved["run_id"], step=saved["step"], config=saved["config"],
+                      metrics=summary(saved["metrics"]), workspace=_maybe(workspace))
+
+
+def read_pt(path: Path, fallback_design: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Design, weights and provenance of a ``.pt`` export or a training checkpoint
+    (``torch.load(weights_only=True)``: no code runs). ``LoadError`` otherwise."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise LoadError(f"no such file: {path}") from None
+    except Exception as e:  # not a zip, a torn file, a pickle with classes, ...
+        raise LoadError(f"{path} is not a Model Studio .pt file (torch.load failed: "
+                        f"{first_line(e)})") from None
+    if not isinstance(payload, dict):
+        raise LoadError(f"{path} holds a {type(payload).__name__}, not a Model Studio export")
+    if payload.get("format") == PT_FORMAT:
+        if payload.get("version") != FORMAT_VERSION:
+            raise LoadError(f"{path} is format version {payload.get('version')}; this "
+                            f"Model Studio reads version {FORMAT_VERSION}: upgrade it")
+        design, state = payload.get("design"), payload.get("state_dict")
+    elif "model" in payload and "design" in payload:  # a training checkpoint
+        design, state = payload["design"] or fallback_design, payload["model"]
+    else:
+        raise LoadError(f"{path} has no design and weights: expected a .pt from ms.export "
+                        "or a training checkpoint")
+    if not isinstance(design, dict) or not design or not isinstance(state, dict):
+        raise LoadError(f"{path} has no design and weights")
+    return {"design": design, "state_dict": state,
+            "design_id": payload.get("design_id") or _design_id(design),
+            "run_id": payload.get("run_id"),
+            "step": payload.get("step", payload.get("global_step")),
+            "config": payload.get("config"), "metrics": payload.get("metrics")}
+
+
+def first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -121,7 +121,10 @@ class ModelStudio(anywidget.AnyWidget):
         self.last_heartbeat: float | None = None
         self.workspace = resolve_workspace(workspace)
         self.store = Store.in_workspace(self.workspace)
-        self.observe(self._on_design, names="design")
+        self._handled: tuple[int, int] | None = None
+        # The page sets design and design_seq in one message; an unchanged design (an
+        # undo back to it) fires only design_seq. Either way it is handled once.
+        self.observe(self._on_design, names=["design", "design_seq"])
         self.on_msg(self._on_msg)
 
         if design is not None:
@@ -181,13 +184,16 @@ class ModelStudio(anywidget.AnyWidget):
         self.designs = [{"id": m.id, "name": m.name, "revision": m.revision,
                          "updated_at": m.updated_at} for m in self.store.list_designs()]
 
-    def _on_design(self, change: dict[str, Any]) -> None:
+    def _on_design(self, _change: dict[str, Any]) -> None:
         """A design from the page: validate, keep if it is a design, autosave."""
         if self._loading:
             return
         with self._lock:
             seq = self.design_seq
-            incoming = change["new"]
+            incoming = self.design
+            if self._handled == (id(incoming), seq):
+                return
+            self._handled = (id(incoming), seq)
             try:
                 json_size(incoming, "The design", MAX_DESIGN_BYTES)
                 if not isinstance(incoming, dict):
@@ -218,6 +224,7 @@ class ModelStudio(anywidget.AnyWidget):
             self.design = self._good
         finally:
             self._loading = False
+        self._handled = (id(self.design), seq)
         self.validation = {**result, "seq": seq}
 
     def _autosave(self, design: dict[str, Any]) -> None:

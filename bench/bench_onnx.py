@@ -24,16 +24,16 @@ import numpy as np
 import torch
 
 import modelstudio_widget as ms
-from modelstudio_widget.export.contract import ONNX_OUTPUTS
-from modelstudio_widget.export.onnx_agent import make_session
-from modelstudio_widget.export.onnx_graph import (
+from modelstudio_widget.exporters.contract import ONNX_OUTPUTS
+from modelstudio_widget.exporters.onnx_agent import make_session
+from modelstudio_widget.exporters.onnx_graph import (
     EXPORTERS,
     PolicyGraph,
     check_graph,
     random_inputs,
     to_onnx,
 )
-from modelstudio_widget.export.source import rebuild
+from modelstudio_widget.exporters.source import rebuild
 
 BATCHES = (1, 256)
 

@@ -98,7 +98,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 @command("export", "export a trained model as .pt, .pt2 or .onnx (checked for parity)")
 @arguments(_export_args)
 def _export(args: argparse.Namespace) -> int:
-    from modelstudio_widget.export import ExportError, write_export
+    from modelstudio_widget.exporters import ExportError, write_export
 
     try:
         report = write_export(args.source, args.format, args.out, workspace=args.workspace,
@@ -133,9 +133,9 @@ def _play_args(p: argparse.ArgumentParser) -> None:
 @arguments(_play_args)
 def _play(args: argparse.Namespace) -> int:
     # Only onnxruntime, numpy and the engine: this command must work where torch is absent.
-    from modelstudio_widget.export.contract import LoadError
-    from modelstudio_widget.export.onnx_agent import OnnxAgent, format_stats
-    from modelstudio_widget.train.evaluate import play_games
+    from modelstudio_widget.exporters.contract import LoadError
+    from modelstudio_widget.exporters.onnx_agent import OnnxAgent, format_stats
+    from modelstudio_widget.training.evaluate import play_games
 
     try:
         agent = OnnxAgent(args.model, threads=args.threads)

@@ -17,20 +17,21 @@ import torch
 
 import modelstudio_widget as ms
 from modelstudio_widget import cli
-from modelstudio_widget.export import (
+from modelstudio_widget.exporters import (
     ExportError,
     ExportParityError,
     LoadError,
     OnnxAgent,
     formats,
     onnx_graph,
+    write_export,
 )
-from modelstudio_widget.export.contract import ATOL, MASKED, OPSET
-from modelstudio_widget.export.onnx_graph import random_inputs
+from modelstudio_widget.exporters.contract import ATOL, MASKED, OPSET
+from modelstudio_widget.exporters.onnx_graph import random_inputs
 from modelstudio_widget.store import Store
-from modelstudio_widget.train.api import train
-from modelstudio_widget.train.evaluate import play_games, torch_policy
-from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.api import train
+from modelstudio_widget.training.evaluate import play_games, torch_policy
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 
 torch.set_num_threads(1)
 
@@ -97,7 +98,7 @@ def test_unknown_format_is_a_value_error_listing_the_formats(tmp_path: Path) -> 
 
 def test_ms_export_is_callable_even_after_the_package_was_imported_directly(
         tmp_path: Path) -> None:
-    # This module imported modelstudio_widget.export before touching ms.export, which binds
+    # This module imported modelstudio_widget.exporters before touching ms.export, which binds
     # the package (not the function) to ms.export: calling it must still export.
     path = ms.export(ms.templates()["tiny"], "pt", tmp_path / "m.pt", weights="fresh")
     assert path == tmp_path / "m.pt" and path.is_file()
@@ -133,7 +134,7 @@ def test_onnx_matches_torch_at_batch_1_and_64(name: str, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("name", ["transformer", "moe_sparse"])
 def test_the_dynamo_exporter_passes_the_same_parity_gate(name: str, tmp_path: Path) -> None:
-    report = ms.export.write_export(DESIGNS[name], "onnx", tmp_path / "m.onnx",
+    report = write_export(DESIGNS[name], "onnx", tmp_path / "m.onnx",
                                     weights="fresh", exporter="dynamo")
     assert report.exporter == "dynamo" and report.max_abs_diff < ATOL
     assert OnnxAgent(report.path)(np.zeros((3, 16)))["logits"].shape == (3, 4)
@@ -324,7 +325,7 @@ def _checkpoint(ws: Path, store: Store, run_id: str, design: dict[str, Any], see
 
 def test_a_training_run_exports_into_the_workspace_and_is_recorded(workspace: Path) -> None:
     config = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
-    # ms.train is shadowed by the modelstudio_widget.train package once that is imported.
+    # ms.train is shadowed by the modelstudio_widget.training package once that is imported.
     run = train(ms.templates()["tiny"], steps=512, config=config, progress=False,
                 workspace=workspace)
     path = ms.export(run, "onnx")

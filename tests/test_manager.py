@@ -11,8 +11,8 @@ import torch
 
 import modelstudio_widget as ms
 from modelstudio_widget.store import NotFound
-from modelstudio_widget.train.manager import TrainingManager, downsample
-from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.manager import TrainingManager, downsample
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 
 FAST = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
 

@@ -8,8 +8,8 @@ import torch
 
 import modelstudio_widget as ms
 from modelstudio_widget.build.blocks import ActionOutput
-from modelstudio_widget.train.evaluate import play_games, random_policy
-from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer, aux_targets
+from modelstudio_widget.training.evaluate import play_games, random_policy
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer, aux_targets
 
 SMALL = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
 

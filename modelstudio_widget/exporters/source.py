@@ -25,7 +25,7 @@ import torch
 
 from modelstudio_widget.build.base import GameTransformer
 from modelstudio_widget.build.codegen import DesignError, build_model
-from modelstudio_widget.export.contract import FORMAT_VERSION, PT_FORMAT, ExportError, LoadError
+from modelstudio_widget.exporters.contract import FORMAT_VERSION, PT_FORMAT, ExportError, LoadError
 from modelstudio_widget.store import CheckpointRecord, NotFound, Store
 from modelstudio_widget.workspace import resolve_workspace
 
@@ -64,8 +64,8 @@ def resolve(obj: Any, *, design: dict[str, Any] | None = None,
     """Resolve anything ``ms.export`` accepts; raises ``ExportError`` with what to do."""
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}; got {weights!r}")
-    from modelstudio_widget.train.api import Run
-    from modelstudio_widget.train.ppo import PPOTrainer
+    from modelstudio_widget.training.api import Run
+    from modelstudio_widget.training.ppo import PPOTrainer
 
     if isinstance(obj, Run):
         ws = _maybe(workspace) or obj.workspace

@@ -27,11 +27,9 @@ relies on that); the torch side loads on first use.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
-from modelstudio_widget.export.contract import ExportError, ExportParityError, LoadError
+from modelstudio_widget.exporters.contract import ExportError, ExportParityError, LoadError
 
 _LAZY = {"export": "api", "load": "api", "write_export": "api", "ExportReport": "api",
          "OnnxAgent": "onnx_agent"}
@@ -47,16 +45,3 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``modelstudio_widget.export`` binds the *module* to the package's
-    ``export`` attribute, shadowing the lazily imported ``ms.export`` function whenever
-    this package is imported first (``from modelstudio_widget.export import ...``).
-    Calling the module calls the function, so ``ms.export(...)`` works either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.export(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -17,10 +17,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from modelstudio_widget.export.contract import FORMATS, ExportError, format_names
-from modelstudio_widget.export.formats import WRITERS
-from modelstudio_widget.export.formats import load as _load
-from modelstudio_widget.export.source import Exportable, resolve
+from modelstudio_widget.exporters.contract import FORMATS, ExportError, format_names
+from modelstudio_widget.exporters.formats import WRITERS
+from modelstudio_widget.exporters.formats import load as _load
+from modelstudio_widget.exporters.source import Exportable, resolve
 from modelstudio_widget.store import Store, safe_file_stem
 from modelstudio_widget.workspace import resolve_workspace, subdir
 

@@ -48,7 +48,7 @@ import torch
 from torch import Tensor, nn
 
 from modelstudio_widget.build.blocks import MoELayer
-from modelstudio_widget.export.contract import (
+from modelstudio_widget.exporters.contract import (
     ATOL,
     FORMAT_VERSION,
     MASKED,
@@ -60,7 +60,7 @@ from modelstudio_widget.export.contract import (
     ExportError,
     ExportParityError,
 )
-from modelstudio_widget.export.onnx_agent import make_session
+from modelstudio_widget.exporters.onnx_agent import make_session
 
 EXPORTERS = ("legacy", "dynamo")
 DEFAULT_EXPORTER = "legacy"

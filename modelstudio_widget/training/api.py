@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelstudio_widget.train.manager import TrainingManager
-from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.manager import TrainingManager
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 
 
 @dataclass

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 
 from modelstudio_widget.build.base import GameTransformer
-from modelstudio_widget.export.contract import (
+from modelstudio_widget.exporters.contract import (
     FORMAT_VERSION,
     PARITY_BATCHES,
     PT2_EXTRA_FILE,
@@ -40,7 +40,7 @@ from modelstudio_widget.export.contract import (
     ExportError,
     LoadError,
 )
-from modelstudio_widget.export.onnx_graph import (
+from modelstudio_widget.exporters.onnx_graph import (
     DEFAULT_EXPORTER,
     EXAMPLE_BATCH,
     EXPORTERS,
@@ -52,7 +52,7 @@ from modelstudio_widget.export.onnx_graph import (
     torch_outputs,
     traceable,
 )
-from modelstudio_widget.export.source import Exportable, first_line, read_pt, rebuild
+from modelstudio_widget.exporters.source import Exportable, first_line, read_pt, rebuild
 
 
 def metadata(exp: Exportable, fmt: str, exporter: str | None = None) -> dict[str, Any]:
@@ -169,7 +169,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     p = Path(path).expanduser()
     suffix = p.suffix.lower()
     if suffix == ".onnx":
-        from modelstudio_widget.export.onnx_agent import OnnxAgent
+        from modelstudio_widget.exporters.onnx_agent import OnnxAgent
 
         return OnnxAgent(p)
     if suffix == ".pt2":

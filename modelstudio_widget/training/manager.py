@@ -30,7 +30,7 @@ from typing import Any
 import torch
 
 from modelstudio_widget.store import Store
-from modelstudio_widget.train.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 from modelstudio_widget.workspace import resolve_workspace
 
 log = logging.getLogger(__name__)

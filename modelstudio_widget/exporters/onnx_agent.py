@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from modelstudio_widget.export.contract import ONNX_INPUTS, ONNX_OUTPUTS, LoadError
+from modelstudio_widget.exporters.contract import ONNX_INPUTS, ONNX_OUTPUTS, LoadError
 
 
 def make_session(model: str | os.PathLike[str] | bytes, threads: int = 1) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,7 @@ def train(design: dict[str, Any], seconds: float | None = None, steps: int | Non
     """
     if seconds is None and steps is None:
         raise ValueError("give a budget: seconds=... and/or steps=...")
-    config = config or PPOConfig(seed=seed)
-    if config.seed != seed and seed != 0:
-        config.seed = seed
+    config = replace(config or PPOConfig(), seed=seed)
     manager = TrainingManager(workspace)
     bar = _progress_bar(seconds if seconds else float(steps or 0),
                         "s" if seconds else "step") if progress else None

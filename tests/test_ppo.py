@@ -92,3 +92,20 @@ def test_a_short_training_run_beats_random_play() -> None:
     baseline = play_games(random_policy(5), games=300, seed=5)
     assert agent["mean_score"] > baseline["mean_score"] + 5 * (agent["se"] + baseline["se"])
     assert agent["max_tile_rates"][256] > 2 * baseline["max_tile_rates"][256]
+
+
+def test_resuming_from_a_checkpoint_continues_exactly(tmp_path) -> None:
+    design = ms.templates()["moe"]
+    original = PPOTrainer(design, small_config(seed=7))
+    original.train_iteration()
+    path = tmp_path / "ckpt.pt"
+    torch.save(original.state_dict(), path)
+    original.train_iteration()
+
+    resumed = PPOTrainer(design, small_config(seed=7))
+    resumed.load_state_dict(torch.load(path, weights_only=True))
+    resumed.train_iteration()
+    a, b = original.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert original.global_step == resumed.global_step
+    assert np.array_equal(original.game.boards, resumed.game.boards)

@@ -351,10 +351,7 @@ class PPOTrainer:
             "recent_scores": list(self.stats.recent_scores),
             "recent_max_tiles": list(self.stats.recent_max_tiles),
             "sampler_state": self.sampler.get_state(),
-            "game": {"boards": torch.from_numpy(self.game.boards.view(np.int64).copy()),
-                     "scores": torch.from_numpy(self.game.scores.copy()),
-                     "lengths": torch.from_numpy(self.game.lengths.copy()),
-                     "rng": self.game.rng.bit_generator.state},
+            "game": _arrays_to_tensors(self.game.state_dict()),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -367,6 +364,18 @@ class PPOTrainer:
         self.stats.recent_scores = deque(state["recent_scores"])
         self.stats.recent_max_tiles = deque(state["recent_max_tiles"])
         self.sampler.set_state(state["sampler_state"])
-        game = state["game"]
-        self.game.restore(game["boards"].numpy().view(np.uint64), game["scores"].numpy(),
-                          game["lengths"].numpy(), game["rng"])
+        self.game.load_state_dict(_tensors_to_arrays(state["game"]))
+
+
+# torch.load(weights_only=True) reads tensors but not numpy arrays; boards are uint64,
+# which travel bit for bit as int64.
+def _arrays_to_tensors(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: torch.from_numpy(v.view(np.int64) if v.dtype == np.uint64 else v)
+            if isinstance(v, np.ndarray) else v for k, v in state.items()}
+
+
+def _tensors_to_arrays(state: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v.numpy() if isinstance(v, Tensor) else v for k, v in state.items()}
+    for key in ("boards", "pool"):
+        out[key] = out[key].view(np.uint64)
+    return out

@@ -130,6 +130,14 @@ class RevisionMeta:
 
 
 @dataclass(frozen=True)
+class RunControl:
+    """Cross-process control of a run: unix times, None when never."""
+
+    watched_at: float | None
+    stop_requested_at: float | None
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """A training run. ``design`` is the exact design JSON it trained (a copy, so later
     edits to the design never change what a checkpoint means)."""
@@ -234,6 +242,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             data_json TEXT
         )""",
         "CREATE INDEX events_by_kind ON events (kind, id)",
+    ),
+    # 2: cross-kernel run control. Under Voila every page load is a new kernel: a page
+    # that reloads mid-training watches (and may stop) a run owned by another process.
+    (
+        "ALTER TABLE runs ADD COLUMN watched_at REAL",  # last heartbeat of a watching page
+        "ALTER TABLE runs ADD COLUMN stop_requested_at REAL",
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -809,6 +823,37 @@ class Store:
                            "runs.design_id = ? ORDER BY c.id DESC LIMIT 1",
                            (design_id,)).fetchone()
         return None if row is None else CheckpointRecord(*row[:4], _loads(row[4]), row[5])
+
+    # -- cross-process run control (a page in another kernel watching or stopping a run)
+    def watch_run(self, run_id: str) -> None:
+        """Record that a page (in any process) is watching the run right now."""
+        with self._write() as conn:
+            if not conn.execute("UPDATE runs SET watched_at = ? WHERE id = ?",
+                                (time.time(), run_id)).rowcount:
+                raise NotFound(f"no run {run_id!r}")
+
+    def request_stop(self, run_id: str) -> None:
+        """Ask the run's owner to stop it (it checks between iterations)."""
+        with self._write() as conn:
+            if not conn.execute("UPDATE runs SET stop_requested_at = ? WHERE id = ?",
+                                (time.time(), run_id)).rowcount:
+                raise NotFound(f"no run {run_id!r}")
+
+    def run_control(self, run_id: str) -> RunControl:
+        """When a page last watched the run, and whether a stop was requested."""
+        row = self._conn().execute("SELECT watched_at, stop_requested_at FROM runs WHERE "
+                                   "id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no run {run_id!r}")
+        return RunControl(row[0], row[1])
+
+    def active_run(self, design_id: str) -> RunRecord | None:
+        """The design's newest run that is training now in a live process, if any."""
+        self.mark_interrupted_runs()
+        row = self._conn().execute(self._RUN_SELECT + "WHERE design_id = ? AND status = "
+                                   "'running' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                                   (design_id,)).fetchone()
+        return None if row is None else self._run(row)
 
     def mark_interrupted_runs(self) -> list[str]:
         """Mark "interrupted" every "running" run whose owning process (on this host) has

@@ -187,3 +187,34 @@ def test_downsample_keeps_the_last_point() -> None:
     pts = [[i, i] for i in range(1000)]
     out = downsample(pts, 50)
     assert len(out) == 50 and out[-1] == [999, 999] and out[0] == [0, 0]
+
+
+def test_a_page_in_another_kernel_can_stop_the_run(workspace: Path) -> None:
+    m = TrainingManager(workspace, checkpoint_every_s=3600)
+    try:
+        record = m.store.create_design(ms.templates()["tiny"])
+        run_id = m.start(record.design, config=FAST, design_id=record.id)
+        other = ms.Store.in_workspace(workspace)  # another kernel's connection
+        assert other.active_run(record.id).id == run_id
+        other.request_stop(run_id)
+        wait_for(lambda: m.state == "idle", 60)
+        assert other.get_run(run_id).status == "stopped"
+        assert other.active_run(record.id) is None
+    finally:
+        m.shutdown()
+
+
+def test_a_page_watching_from_another_kernel_keeps_the_watchdog_quiet(workspace: Path) -> None:
+    m = TrainingManager(workspace, checkpoint_every_s=3600, watchdog_timeout_s=1.0)
+    try:
+        run_id = m.start(ms.templates()["tiny"], config=FAST)
+        other = ms.Store.in_workspace(workspace)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:  # this kernel's page is gone; another watches
+            other.watch_run(run_id)
+            time.sleep(0.2)
+        assert m.state == "training"
+        wait_for(lambda: m.state == "idle", 60)  # nobody watches: the watchdog stops it
+        assert "watchdog" in m.snapshot()["error"]
+    finally:
+        m.shutdown()

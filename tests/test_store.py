@@ -23,6 +23,7 @@ from modelstudio_widget.store import (
     AlreadyExists,
     NotFound,
     RevisionConflict,
+    RunControl,
     Store,
     StoreError,
     dump_designs,
@@ -454,3 +455,21 @@ def test_killed_writer_leaves_a_sound_file(store: Store) -> None:
                 assert fresh.mark_interrupted_runs() == [runs[-1]]
             assert fresh.get_run(runs[-1]).status != "running"
     assert [h.revision for h in store.history(rec.id)] == list(range(1, current + 1))
+
+
+def test_run_control_watch_stop_and_active_run(tmp_path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    design = store.create_design({"components": [], "edges": []}, name="d")
+    run_id = store.create_run(design.id, design=design.design, config={})
+    assert store.run_control(run_id) == RunControl(None, None)
+    assert store.active_run(design.id).id == run_id  # runs start "running"
+    store.update_run(run_id, status="stopped")
+    assert store.active_run(design.id) is None
+    store.update_run(run_id, status="running")
+    store.watch_run(run_id)
+    store.request_stop(run_id)
+    control = store.run_control(run_id)
+    assert control.watched_at and control.stop_requested_at
+    for call in (store.watch_run, store.request_stop, store.run_control):
+        with pytest.raises(NotFound):
+            call("r-nope")

@@ -98,7 +98,7 @@ class TrainingManager:
         self._budget = _Budget()
         self._last_publish = 0.0
         self._last_checkpoint = 0.0
-        self._last_heartbeat = time.monotonic()
+        self._last_heartbeat = self._started_wall = time.time()
         self._seq = 0
         self._sps: float | None = None  # smoothed env-steps/s of the active run
         self._error: str | None = None
@@ -154,7 +154,7 @@ class TrainingManager:
 
     def heartbeat(self) -> None:
         """The page is alive (see ``watchdog_timeout_s``)."""
-        self._last_heartbeat = time.monotonic()
+        self._last_heartbeat = time.time()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no run is active; True if it ended within ``timeout``."""
@@ -258,7 +258,8 @@ class TrainingManager:
     def _begin(self, seconds: float | None, steps: int | None) -> None:
         assert self.trainer is not None and self.run_id is not None
         self._budget = _Budget(seconds, steps, time.monotonic(), self.trainer.global_step)
-        self._last_checkpoint = self._last_heartbeat = time.monotonic()
+        self._last_checkpoint = time.monotonic()
+        self._last_heartbeat = self._started_wall = time.time()
         self._error = None
         self._sps = None
         self.state = "training"
@@ -288,13 +289,31 @@ class TrainingManager:
                 self._budget.seconds or self._budget.steps):
             self._finish("finished")
             return
-        if self.watchdog_timeout_s and now - self._last_heartbeat > self.watchdog_timeout_s:
-            log.warning("no heartbeat for %.0f s: stopping the orphaned run", now -
-                        self._last_heartbeat)
-            self._error = "stopped by the watchdog: the page stopped sending heartbeats"
-            self._finish("stopped")
+        if self._stop_requested_elsewhere():
             return
         self._publish()
+
+    def _stop_requested_elsewhere(self) -> bool:
+        """Stop when a page in another kernel asked to, or when no page anywhere watches.
+
+        A page's heartbeat reaches this manager directly (``heartbeat``) or, from a page in
+        another kernel (a reload under Voila), through the store (``watch_run``).
+        """
+        assert self.run_id is not None
+        control = self.store.run_control(self.run_id)
+        if control.stop_requested_at and control.stop_requested_at >= self._started_wall:
+            self._error = None
+            self._finish("stopped")
+            return True
+        if self.watchdog_timeout_s:
+            last = max(self._last_heartbeat, control.watched_at or 0.0)
+            if time.time() - last > self.watchdog_timeout_s:
+                log.warning("no page has watched run %s for %.0f s: stopping it",
+                            self.run_id, time.time() - last)
+                self._error = "stopped by the watchdog: no page is watching this run"
+                self._finish("stopped")
+                return True
+        return False
 
     def _finish(self, status: str, detail: str | None = None) -> None:
         """End the active run: checkpoint, record, publish."""

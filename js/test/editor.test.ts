@@ -127,14 +127,14 @@ test("connections: ports must fit, no self loops or duplicates; deleting a block
   assert.deepEqual(gone.edges, []);
 });
 
-test("duplicate copies props two grid steps away, without edges", () => {
+test("duplicate copies props to a free spot below, without edges", () => {
   let d = addBlock(emptyDesign(), catalog, "mid_block", { x: 0, y: 0 }).design;
   d = setProp(d, "mb1", "rate", 0.3);
   const r = duplicate(d, "mb1");
   const copy = r.design.components[1];
   assert.equal(r.id, "mb2");
   assert.deepEqual(copy.props, { width: 128, rate: 0.3 });
-  assert.deepEqual(copy.position, { x: 64, y: 64 });
+  assert.deepEqual(copy.position, { x: 0, y: 96 });
 });
 
 test("store: every edit is an undo step; undo/redo bump the seq and prune the selection", () => {

@@ -159,7 +159,10 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
 
   useEffect(() => {
     const root = domNode?.closest<HTMLElement>("[data-testid=canvas]");
-    if (root) root.dataset.zoom = zoom.toFixed(3);
+    if (root) {
+      root.dataset.zoom = zoom.toFixed(3);
+      root.style.setProperty("--ms-zoom", String(zoom));
+    }
   }, [zoom, domNode]);
 
   useEffect(() => {

@@ -120,7 +120,9 @@ export function installLongPress(el: HTMLElement, onLongPress: (id: string) => v
   el.addEventListener("pointermove", move, true);
   el.addEventListener("pointerup", cancel, true);
   el.addEventListener("pointercancel", cancel, true);
-  el.addEventListener("click", click, true);
+  // The click after the release lands on whatever is under the finger by then (the
+  // action sheet's scrim), so it is swallowed window-wide.
+  window.addEventListener("click", click, true);
   el.addEventListener("contextmenu", menu);
   return () => {
     cancel();
@@ -128,7 +130,7 @@ export function installLongPress(el: HTMLElement, onLongPress: (id: string) => v
     el.removeEventListener("pointermove", move, true);
     el.removeEventListener("pointerup", cancel, true);
     el.removeEventListener("pointercancel", cancel, true);
-    el.removeEventListener("click", click, true);
+    window.removeEventListener("click", click, true);
     el.removeEventListener("contextmenu", menu);
   };
 }

@@ -1,7 +1,7 @@
 // Edits of a design: pure functions returning a new design (untouched parts shared, so
 // the canvas can tell by identity what changed).
 import { blockSpec, canConnect, initialProps } from "../catalog";
-import { snapPoint } from "../geometry";
+import { BLOCK_H, BLOCK_W, GRID, snapPoint } from "../geometry";
 import type { Catalog, Component, Design, Edge, Position, PropValue } from "../types";
 
 export function emptyDesign(): Design {
@@ -36,11 +36,14 @@ export function addBlock(
   return { design: { ...design, components: [...design.components, component] }, id };
 }
 
-/** `at`, or the nearest grid spot below it that no block starts on. */
+/** `at`, or the nearest spot below it (in 96 px steps) where the new card overlaps none. */
 function freeSpot(design: Design, at: Position): Position {
-  const taken = new Set(design.components.map((c) => `${c.position.x},${c.position.y}`));
+  const overlaps = (p: Position) =>
+    design.components.some(
+      (c) => Math.abs(c.position.x - p.x) < BLOCK_W && Math.abs(c.position.y - p.y) < BLOCK_H + GRID,
+    );
   let p = at;
-  for (let i = 0; i < 50 && taken.has(`${p.x},${p.y}`); i++) p = { x: p.x, y: p.y + 96 };
+  for (let i = 0; i < 50 && overlaps(p); i++) p = { x: p.x, y: p.y + 96 };
   return p;
 }
 
@@ -107,7 +110,7 @@ export function removeElements(design: Design, blockIds: Iterable<string>, edges
   return { ...design, components, edges: kept };
 }
 
-/** A copy of block `id` two grid steps down-right (props copied, edges not). */
+/** A copy of block `id` just below it, or the next free spot (props copied, edges not). */
 export function duplicate(design: Design, id: string): { design: Design; id: string } {
   const c = design.components.find((x) => x.id === id);
   if (!c) return { design, id: "" };
@@ -116,7 +119,7 @@ export function duplicate(design: Design, id: string): { design: Design; id: str
     id: copyId,
     type: c.type,
     props: { ...c.props },
-    position: freeSpot(design, { x: c.position.x + 64, y: c.position.y + 64 }),
+    position: freeSpot(design, { x: c.position.x, y: c.position.y + 96 }),
   };
   return { design: { ...design, components: [...design.components, copy] }, id: copyId };
 }

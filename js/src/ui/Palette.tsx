@@ -30,13 +30,8 @@ export function Palette() {
   const add = (type: string, at: Position) => {
     const cat = store.getState().catalog;
     if (!cat) return;
-    let id = "";
-    store.edit((d) => {
-      const r = addBlock(d, cat, type, at);
-      id = r.id;
-      return r.design;
-    });
-    if (id) store.select([id]);
+    // Not selected: the inspector would cover the palette while adding several blocks.
+    store.edit((d) => addBlock(d, cat, type, at).design);
   };
 
   const addAtCentre = (spec: BlockSpec) => {

@@ -1,0 +1,155 @@
+"""Fixtures for browser tests: a real Voilà server on a free port with a temp workspace,
+and system Chromium (never `playwright install`) in phone emulation."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from voila_server import free_port, launch  # type: ignore[import-not-found]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+         "device_scale_factor": 3}
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def app_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("studio-ws")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_workspace: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    port = free_port()
+    proc = launch(port=port, workspace=app_workspace)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except Exception:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+class Phone:
+    """A phone-emulated page on the studio, with touch gestures through CDP."""
+
+    def __init__(self, page: Any, url: str) -> None:
+        self.page = page
+        self.url = url
+        self.cdp = page.context.new_cdp_session(page)
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self) -> Phone:
+        self.page.goto(self.url)
+        self.page.wait_for_selector("[data-testid=canvas] .react-flow__node", timeout=60_000)
+        self.wait_synced()
+        return self
+
+    def reload(self) -> Phone:
+        return self.open()
+
+    # -- state probes (the page's controller hangs off the widget element)
+    def state(self, expr: str) -> Any:
+        return self.page.evaluate(
+            f"() => {{ const s = document.querySelector('.ms-root').__studio.store.getState(); "
+            f"return {expr}; }}")
+
+    def wait_synced(self, timeout: float = 15.0) -> None:
+        """Until the kernel has validated the page's current edit."""
+        self.page.wait_for_function(
+            "() => { const r = document.querySelector('.ms-root');"
+            " const s = r && r.__studio && r.__studio.store.getState();"
+            " return s && s.kernel && s.kernel.seq === s.seq; }", timeout=timeout * 1000)
+
+    def box(self, testid: str) -> dict[str, float]:
+        b = self.page.get_by_test_id(testid).bounding_box()
+        assert b, testid
+        return b
+
+    def centre(self, testid: str) -> tuple[float, float]:
+        b = self.box(testid)
+        return b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+
+    def zoom(self) -> float:
+        return float(self.page.get_by_test_id("canvas").get_attribute("data-zoom"))
+
+    # -- touch through CDP (the page sees pointerType=touch)
+    def _touch(self, kind: str, points: list[tuple[float, float]]) -> None:
+        self.cdp.send("Input.dispatchTouchEvent", {
+            "type": kind,
+            "touchPoints": [{"x": x, "y": y, "id": i, "radiusX": 5, "radiusY": 5, "force": 1}
+                            for i, (x, y) in enumerate(points)]})
+
+    def drag(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
+        self._touch("touchStart", [start])
+        for i in range(1, steps + 1):
+            t = i / steps
+            self._touch("touchMove", [(start[0] + (end[0] - start[0]) * t,
+                                       start[1] + (end[1] - start[1]) * t)])
+            time.sleep(0.02)
+        self._touch("touchEnd", [])
+
+    def pinch(self, centre: tuple[float, float], d0: float, d1: float, steps: int = 10,
+              horizontal: bool = True) -> None:
+        cx, cy = centre
+
+        def points(d: float) -> list[tuple[float, float]]:
+            if horizontal:
+                return [(cx - d / 2, cy), (cx + d / 2, cy)]
+            return [(cx, cy - d / 2), (cx, cy + d / 2)]
+
+        self._touch("touchStart", points(d0))
+        for i in range(1, steps + 1):
+            self._touch("touchMove", points(d0 + (d1 - d0) * i / steps))
+            time.sleep(0.03)
+        self._touch("touchEnd", [])
+        time.sleep(0.1)
+
+    def hold(self, point: tuple[float, float], seconds: float = 0.6) -> None:
+        self._touch("touchStart", [point])
+        time.sleep(seconds)
+        self._touch("touchEnd", [])
+
+    def shot(self, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def phone(browser: Any, app_url: str) -> Iterator[Phone]:
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    p = Phone(page, app_url)
+    yield p
+    ctx.close()
+    assert not p.errors, f"page errors: {p.errors}"

@@ -46,6 +46,17 @@ export function Canvas() {
   const [edges, setEdges] = useState<FlowEdgeT[]>([]);
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
+  const portTap = useRef(false);
+  const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = wrapper.current;
+    if (!el) return;
+    const down = (e: PointerEvent) => {
+      portTap.current = e.target instanceof Element && e.target.closest(".react-flow__handle") !== null;
+    };
+    el.addEventListener("pointerdown", down, true);
+    return () => el.removeEventListener("pointerdown", down, true);
+  }, []);
 
   useLayoutEffect(() => {
     setNodes((prev) => reconcileNodes(prev, design, catalog, issues, selectedSet));
@@ -73,7 +84,8 @@ export function Canvas() {
         }
         if (done.size) store.edit((d) => moveBlocks(d, done));
       }
-      if (selection.length) {
+      // A tap on a port is for connecting: it does not select (and open the inspector).
+      if (selection.length && !portTap.current) {
         const sel = new Set(store.getState().selectedNodes);
         for (const c of selection) if (c.type === "select") (c.selected ? sel.add(c.id) : sel.delete(c.id));
         store.select([...sel], sel.size ? [] : store.getState().selectedEdges);
@@ -116,6 +128,7 @@ export function Canvas() {
   );
 
   return (
+    <div ref={wrapper} className="ms-flow">
     <ReactFlow<BlockNodeType, FlowEdgeT>
       nodes={nodes}
       edges={edges}
@@ -145,6 +158,7 @@ export function Canvas() {
       <CanvasBindings loadSeq={loadSeq} canvas={canvas} />
       <ConnectHint />
     </ReactFlow>
+    </div>
   );
 }
 

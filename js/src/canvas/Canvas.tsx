@@ -127,6 +127,10 @@ export function Canvas() {
     [catalog, store],
   );
 
+  // While the view moves, cards drop their blurred shadow (paint is what costs at 200).
+  const onMoveStart = useCallback(() => wrapper.current?.classList.add("ms-moving"), []);
+  const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("ms-moving"), []);
+
   return (
     <div ref={wrapper} className="ms-flow">
     <ReactFlow<BlockNodeType, FlowEdgeT>
@@ -150,6 +154,8 @@ export function Canvas() {
       deleteKeyCode={null}
       selectionKeyCode={null}
       multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+      onMoveStart={onMoveStart}
+      onMoveEnd={onMoveEnd}
       fitView
       fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
       proOptions={{ hideAttribution: true }}
@@ -173,10 +179,11 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
 
   useEffect(() => {
     const root = domNode?.closest<HTMLElement>("[data-testid=canvas]");
-    if (root) {
-      root.dataset.zoom = zoom.toFixed(3);
-      root.style.setProperty("--ms-zoom", String(zoom));
-    }
+    if (!root) return;
+    root.dataset.zoom = zoom.toFixed(3);
+    // A custom property on the root restyles every block: set it once the zoom settles.
+    const t = setTimeout(() => root.style.setProperty("--ms-zoom", String(zoom)), 150);
+    return () => clearTimeout(t);
   }, [zoom, domNode]);
 
   useEffect(() => {

@@ -71,9 +71,10 @@ def export(run_or_design: Any, fmt: str, path: str | os.PathLike[str] | None = N
 
 def write_export(run_or_design: Any, fmt: str, path: str | os.PathLike[str] | None = None,
                  *, workspace: str | os.PathLike[str] | None = None, weights: str = "latest",
-                 design: dict[str, Any] | None = None, exporter: str = "auto"
-                 ) -> ExportReport:
-    """``export`` with the full report (the CLI prints it)."""
+                 design: dict[str, Any] | None = None, exporter: str = "auto",
+                 request_id: str | None = None) -> ExportReport:
+    """``export`` with the full report (the CLI prints it). ``request_id`` tags the
+    telemetry event (the app's request that asked for the export)."""
     fmt = check_format(fmt)
     dest = None if path is None else destination(path, fmt)  # fail fast, before any work
     exp = resolve(run_or_design, design=design, workspace=workspace, weights=weights)
@@ -85,12 +86,13 @@ def write_export(run_or_design: Any, fmt: str, path: str | os.PathLike[str] | No
         diff, used = write_atomically(dest, lambda tmp: WRITERS[fmt](exp, tmp, exporter),
                                       FORMATS[fmt])
     except ExportError as e:
-        _record(exp, "export.error", {"format": fmt, "path": str(dest), "error": str(e)})
+        _record(exp, "export.error", {"format": fmt, "path": str(dest), "error": str(e)},
+                request_id)
         raise
     report = ExportReport(dest, fmt, exp.params, dest.stat().st_size, diff, used,
                           time.perf_counter() - start, exp.design_id, exp.run_id, exp.step,
                           exp.weights)
-    _record(exp, "export", {**asdict(report), "path": str(dest)})
+    _record(exp, "export", {**asdict(report), "path": str(dest)}, request_id)
     return report
 
 
@@ -164,7 +166,8 @@ def default_name(exp: Exportable, fmt: str) -> str:
     return f"{stem}-{tag}{FORMATS[fmt]}"
 
 
-def _record(exp: Exportable, kind: str, data: dict[str, Any]) -> None:
+def _record(exp: Exportable, kind: str, data: dict[str, Any],
+            request_id: str | None = None) -> None:
     """Telemetry into the workspace's store; never lets a store problem fail an export."""
     if exp.workspace is None:
         return
@@ -172,6 +175,6 @@ def _record(exp: Exportable, kind: str, data: dict[str, Any]) -> None:
         and exp.design_id.isprintable() else None
     try:
         with Store.in_workspace(exp.workspace) as store:
-            store.record_event(kind, design_id=design_id, data=data)
+            store.record_event(kind, request_id=request_id, design_id=design_id, data=data)
     except Exception:
         log.warning("could not record the %s event", kind, exc_info=True)

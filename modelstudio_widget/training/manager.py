@@ -39,6 +39,7 @@ Snapshot = dict[str, Any]
 Subscriber = Callable[[Snapshot], None]
 CURVE_POINTS = 200  # the score curve is downsampled to at most this many points
 KEEP_CHECKPOINT_FILES = 3
+RECORD_EVERY_S = 1.0  # metric history rows in the store: at most one per second
 
 
 @dataclass
@@ -97,6 +98,7 @@ class TrainingManager:
         self._curve: list[list[float]] = []
         self._budget = _Budget()
         self._last_publish = 0.0
+        self._last_recorded = 0.0
         self._last_checkpoint = 0.0
         self._last_heartbeat = self._started_wall = time.time()
         self._seq = 0
@@ -383,11 +385,14 @@ class TrainingManager:
         if status:
             snap["status"] = status
         self._snapshot = snap
-        if self.run_id is not None and trainer is not None and self.state == "training":
+        if (self.run_id is not None and trainer is not None and self.state == "training"
+                and (force or now - self._last_recorded >= RECORD_EVERY_S)):
+            self._last_recorded = now
             try:
-                self.store.add_metrics(self.run_id, trainer.global_step, {
-                    k: snap[k] for k in ("update", "mean_score", "best_score", "episodes",
-                                         "max_tile_rates", "losses", "env_steps_per_second")})
+                # Everything but the curve (rebuilt from these rows): a page in another
+                # kernel follows the run from here.
+                self.store.add_metrics(self.run_id, trainer.global_step,
+                                       {k: v for k, v in snap.items() if k != "score_curve"})
             except Exception:
                 log.exception("could not record metrics")
         with self._sub_lock:

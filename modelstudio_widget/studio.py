@@ -1,0 +1,249 @@
+"""The studio session: what the app's Compile, Train, Stop and Export buttons do.
+
+A typed core that knows nothing of Jupyter (the widget only translates messages into these
+calls): it compiles, starts and stops training, exports, records local telemetry with the
+request id of the action that caused it, and publishes complete training snapshots.
+
+Under Voilà every page load is a new kernel. A page that reloads while its design is
+training elsewhere *attaches* to that run: it follows the run's snapshots through the
+store, keeps it alive with heartbeats (the owner's watchdog counts watchers in any kernel)
+and can stop it. A run started in this kernel is followed directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelstudio_widget.store import Store
+
+log = logging.getLogger(__name__)
+
+Snapshot = dict[str, Any]
+WATCH_POLL_S = 0.5  # how often an attached page reads the owner's snapshots
+EXPORT_FORMATS = {"pt": "application/octet-stream", "pt2": "application/octet-stream",
+                  "onnx": "application/octet-stream"}
+
+
+class ActionError(Exception):
+    """An action the user asked for that cannot be done; ``code`` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    data: bytes
+    path: Path
+    mime: str
+
+
+class StudioSession:
+    """One page's actions on one workspace. ``publish(snapshot)`` receives training
+    snapshots (from the training thread, or from the watcher thread when attached)."""
+
+    def __init__(self, workspace: Path, store: Store, publish: Callable[[Snapshot], None], *,
+                 watchdog_timeout_s: float | None = 90.0, checkpoint_every_s: float = 30.0):
+        self.workspace, self.store, self.publish = workspace, store, publish
+        self.watchdog_timeout_s = watchdog_timeout_s
+        self.checkpoint_every_s = checkpoint_every_s
+        self._manager: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._watched: str | None = None  # run id followed through the store
+        self._watcher: threading.Thread | None = None
+        self._watch_stop = threading.Event()
+        self.last_compile: dict[str, Any] | None = None
+
+    # --- compile -------------------------------------------------------------------------
+    def compile(self, design: dict[str, Any], design_id: str | None,
+                request_id: str | None) -> dict[str, Any]:
+        from modelstudio_widget.build.codegen import DesignError, compile_design
+
+        start = time.perf_counter()
+        try:
+            result = compile_design(design, self.workspace)
+        except DesignError as exc:
+            errors = [i.to_dict() for i in exc.result.errors if i.severity == "error"]
+            self._event("compile_failed", request_id, design_id,
+                        {"errors": errors[:20], "time_ms": _ms(start)})
+            first = errors[0]["message"] if errors else "the design is not valid"
+            raise ActionError("INVALID_DESIGN", f"Fix the design first: {first}") from None
+        info = {**result.to_dict(), "time_ms": _ms(start),
+                "file": Path(result.path).name}
+        self._event("compile_success", request_id, design_id,
+                    {"paramCount": result.paramCount, "params": result.params,
+                     "time_ms": info["time_ms"], "source_hash": result.source_hash})
+        log.info("Writing %s (%d params, %.0f ms)", result.path, result.params,
+                 info["time_ms"])
+        self.last_compile = info
+        return info
+
+    # --- training ------------------------------------------------------------------------
+    @property
+    def manager(self) -> Any:
+        """The training manager of this kernel (its thread starts on first use)."""
+        if self._manager is None:
+            from modelstudio_widget.training.manager import TrainingManager
+
+            self._manager = TrainingManager(
+                self.workspace, store=self.store, checkpoint_every_s=self.checkpoint_every_s,
+                watchdog_timeout_s=self.watchdog_timeout_s)
+            self._unsubscribe = self._manager.subscribe(self.publish)
+        return self._manager
+
+    @property
+    def training(self) -> bool:
+        return self._watched is not None or (self._manager is not None
+                                             and self._manager.state == "training")
+
+    def train(self, design: dict[str, Any], design_id: str | None,
+              request_id: str | None) -> dict[str, Any]:
+        from modelstudio_widget.build.codegen import DesignError
+
+        if self._watched is not None or (design_id is not None
+                                         and self.store.active_run(design_id) is not None
+                                         and not self.training):
+            raise ActionError("BUSY", "This design is training in another window: it is "
+                              "shown here; stop it first.")
+        if self.training:
+            raise ActionError("BUSY", "Training is already running: stop it first.")
+        try:
+            run_id = self.manager.start(design, design_id=design_id)
+        except DesignError as exc:
+            errors = [i.message for i in exc.result.errors if i.severity == "error"]
+            raise ActionError("INVALID_DESIGN", "Fix the design first: "
+                              + (errors[0] if errors else "it is not valid")) from None
+        self._event("train_started", request_id, design_id, {"run_id": run_id})
+        return {"run_id": run_id}
+
+    def stop(self, design_id: str | None, request_id: str | None) -> dict[str, Any]:
+        if self._watched is not None:
+            run_id = self._watched
+            self.store.request_stop(run_id)
+            self._event("train_stopped", request_id, design_id,
+                        {"run_id": run_id, "from": "another kernel"})
+            return {"run_id": run_id, "requested": True}
+        if self._manager is None or self._manager.state != "training":
+            raise ActionError("NOT_TRAINING", "Nothing is training.")
+        snap = self._manager.stop()
+        self._event("train_stopped", request_id, design_id,
+                    {"run_id": snap.get("run_id"), "update": snap.get("update"),
+                     "mean_score": snap.get("mean_score")})
+        return {"run_id": snap.get("run_id"), "requested": False}
+
+    def heartbeat(self) -> None:
+        """The page is alive: feeds this kernel's watchdog and the owner's, if attached."""
+        if self._manager is not None:
+            self._manager.heartbeat()
+        if self._watched is not None:
+            try:
+                self.store.watch_run(self._watched)
+            except Exception:
+                log.debug("could not record a watch", exc_info=True)
+
+    def snapshot(self) -> Snapshot | None:
+        if self._manager is not None:
+            return self._manager.snapshot()
+        return None
+
+    # --- following a run owned by another kernel ----------------------------------------
+    def attach(self, design_id: str | None) -> str | None:
+        """Follow the design's run if one is training in another process; its run id."""
+        self.detach()
+        if design_id is None or (self._manager is not None
+                                 and self._manager.state == "training"):
+            return None
+        run = self.store.active_run(design_id)
+        if run is None:
+            return None
+        self._watched = run.id
+        self._watch_stop.clear()
+        self.store.watch_run(run.id)
+        self._watcher = threading.Thread(target=self._follow, args=(run.id,),
+                                         name="modelstudio-watch", daemon=True)
+        self._watcher.start()
+        return run.id
+
+    def detach(self) -> None:
+        self._watch_stop.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=5)
+        self._watcher = None
+        self._watched = None
+
+    def _follow(self, run_id: str) -> None:
+        curve: list[list[float]] = []
+        last_step: int | None = None
+        while not self._watch_stop.is_set():
+            try:
+                rows = self.store.metrics(run_id, since_step=None if last_step is None
+                                          else last_step + 1)
+                run = self.store.get_run(run_id)
+            except Exception:
+                log.warning("lost the run %s", run_id, exc_info=True)
+                break
+            for step, m in rows:
+                last_step = step
+                if m.get("mean_score") is not None:
+                    curve.append([step, m["mean_score"]])
+            if rows or run.status != "running":
+                from modelstudio_widget.training.manager import downsample
+
+                latest = rows[-1][1] if rows else {}
+                state = "training" if run.status == "running" else "idle"
+                self.publish({**latest, "state": state, "run_id": run_id, "attached": True,
+                              "score_curve": downsample(curve)})
+            if run.status != "running":
+                break
+            self._watch_stop.wait(WATCH_POLL_S)
+        self._watched = None
+
+    # --- export --------------------------------------------------------------------------
+    def export(self, fmt: str, design: dict[str, Any], design_id: str | None,
+               request_id: str | None) -> ExportFile:
+        """Export the design's latest trained weights (or fresh ones if never trained)."""
+        from modelstudio_widget.exporters import ExportError, write_export
+
+        if fmt not in EXPORT_FORMATS:
+            raise ActionError("BAD_ARGS", f"Unknown format {fmt!r}.")
+        # The latest checkpoint of the design's runs (with the design it trained), or the
+        # freshly initialised model when the design was never trained.
+        trained = design_id is not None and \
+            self.store.latest_checkpoint_for_design(design_id) is not None
+        try:
+            report = write_export(design, fmt, workspace=self.workspace,
+                                  weights="latest" if trained else "fresh",
+                                  request_id=request_id)
+        except ExportError as exc:
+            raise ActionError("EXPORT_FAILED", str(exc)) from None
+        return ExportFile(report.path.name, report.path.read_bytes(), report.path,
+                          EXPORT_FORMATS[fmt])
+
+    # --- housekeeping --------------------------------------------------------------------
+    def _event(self, kind: str, request_id: str | None, design_id: str | None,
+               data: dict[str, Any]) -> None:
+        try:
+            self.store.record_event(kind, request_id=request_id, design_id=design_id,
+                                    data=data)
+        except Exception:  # telemetry must never break an action
+            log.warning("could not record %s", kind, exc_info=True)
+
+    def close(self) -> None:
+        self.detach()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._manager is not None:
+            self._manager.shutdown()
+            self._manager = None
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)

@@ -198,3 +198,18 @@ def test_long_press_opens_the_action_sheet_with_duplicate_first(phone):
     assert len(after) == len(before) + 1
     copy_id = after[-1]
     page.get_by_test_id(f"block-{copy_id}").wait_for()
+
+
+def test_drag_a_block_out_of_the_palette(phone):
+    page = phone.open().page
+    new_design(phone, "Drag out")
+    start = phone.centre("palette-item-embedding")
+    canvas = phone.box("canvas")
+    end = (canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 3)
+    phone.drag(start, end, steps=12)
+    page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 1")
+    comp = phone.state("s.history.present.components[0]")
+    assert comp["type"] == "embedding"
+    assert comp["position"]["x"] % 32 == 0 and comp["position"]["y"] % 32 == 0
+    box = phone.box(f"block-{comp['id']}")
+    assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]

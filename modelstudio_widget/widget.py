@@ -29,6 +29,7 @@ import anywidget
 import traitlets
 
 from modelstudio_widget.design.catalog import catalog as catalog_data
+from modelstudio_widget.studio import StudioSession
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
     MAX_DESIGN_BYTES,
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 IDLE_STATUS: dict[str, Any] = {"state": "idle", "message": "", "request_id": None, "error": None}
+#: Training stops when no page has sent a heartbeat for this long (phones rarely say
+#: goodbye; a closed tab's kernel would otherwise train forever).
+WATCHDOG_TIMEOUT_S = 90.0
 #: At most this many disagreement reports per widget (a buggy page must not flood the log).
 MAX_DISAGREEMENT_REPORTS = 20
 
@@ -102,12 +106,14 @@ class ModelStudio(anywidget.AnyWidget):
 
     def __init__(self, design: dict[str, Any] | None = None,
                  workspace: str | Path | None = None, *, fullscreen: bool = False,
+                 watchdog_timeout_s: float | None = WATCHDOG_TIMEOUT_S,
                  **kwargs: Any) -> None:
         from modelstudio_widget.store import Store
 
         super().__init__(catalog=catalog_data(), status=dict(IDLE_STATUS),
                          fullscreen=fullscreen, **kwargs)
         self._lock = threading.RLock()
+        self._status_lock = threading.Lock()
         self._loading = False
         self._load_seq = 0
         self._design_id: str | None = None
@@ -121,6 +127,8 @@ class ModelStudio(anywidget.AnyWidget):
         self.last_heartbeat: float | None = None
         self.workspace = resolve_workspace(workspace)
         self.store = Store.in_workspace(self.workspace)
+        self.session = StudioSession(self.workspace, self.store, self._on_snapshot,
+                                     watchdog_timeout_s=watchdog_timeout_s)
         self._handled: tuple[int, int] | None = None
         # The page sets design and design_seq in one message; an unchanged design (an
         # undo back to it) fires only design_seq. Either way it is handled once.
@@ -128,13 +136,13 @@ class ModelStudio(anywidget.AnyWidget):
         self.on_msg(self._on_msg)
 
         if design is not None:
-            self._load(self.store.create_design(design))
+            self._load(self._create(design, None))
         else:
             metas = self.store.list_designs()
             if metas:
                 self._load(self.store.get_design(metas[0].id))
             else:
-                self._load(self.store.create_design(_default_design()))
+                self._load(self._create(_default_design(), None))
 
     # ------------------------------------------------------------------ public helpers
     @property
@@ -167,6 +175,9 @@ class ModelStudio(anywidget.AnyWidget):
             self.validation = {**_validate(record.design).to_dict(), "seq": self.design_seq}
             self._publish_doc()
             self._publish_designs()
+        # A page that (re)loads while its design trains in another kernel follows it.
+        if self.session.attach(record.id):
+            self._set_status("training", "Training (started in another window)")
 
     def _publish_doc(self) -> None:
         templates = [{"key": k, "name": str(v.get("name", k))} for k, v in _templates().items()]
@@ -301,7 +312,7 @@ class ModelStudio(anywidget.AnyWidget):
             design = blank_design()
         design = {k: v for k, v in design.items() if k != "id"}
         try:
-            record = self.store.create_design(design, name=name)
+            record = self._create(design, request_id, name=name)
         except ValueError as exc:
             raise ProtocolError("BAD_ARGS", str(exc)) from None
         self._load(record)
@@ -349,7 +360,7 @@ class ModelStudio(anywidget.AnyWidget):
         if design_id == self._design_id:
             metas = self.store.list_designs()
             record = (self.store.get_design(metas[0].id) if metas
-                      else self.store.create_design(_default_design()))
+                      else self._create(_default_design(), request_id))
             self._load(record)
         else:
             self._publish_designs()
@@ -403,4 +414,98 @@ class ModelStudio(anywidget.AnyWidget):
     @COMMANDS.command("heartbeat")
     def _cmd_heartbeat(self, request_id: str) -> Any:
         self.last_heartbeat = time.monotonic()
+        self.session.heartbeat()
         return {"at": time.time()}
+
+    # ------------------------------------------------------------------ app actions
+    def _create(self, design: dict[str, Any], request_id: str | None, **kw: Any) -> Any:
+        record = self.store.create_design(design, **kw)
+        self.session._event("design_created", request_id, record.id,
+                            {"name": record.name, "components": len(design.get(
+                                "components") or [])})
+        return record
+
+    def _set_status(self, state: str, message: str = "", request_id: str | None = None,
+                    error: dict[str, str] | None = None) -> None:
+        with self._status_lock:
+            self.status = {"state": state, "message": message, "request_id": request_id,
+                           "error": error}
+
+    def _on_snapshot(self, snap: dict[str, Any]) -> None:
+        """A training snapshot (training or watcher thread): to the page, complete."""
+        self.metrics = snap
+        state = snap.get("state")
+        current = self.status.get("state")
+        if state == "idle" and current in ("training", "stopping"):
+            message = snap.get("error") or f"Stopped after {snap.get('update', 0)} updates"
+            self._set_status("idle", message, self.status.get("request_id"))
+        elif state in ("training", "stopping") and current == "idle":
+            self._set_status(state, "Training", self.status.get("request_id"))
+
+    def _action(self, state: str, message: str, request_id: str, fn: Any) -> Any:
+        """Run an action with its status; failures become error replies and statuses."""
+        from modelstudio_widget.studio import ActionError
+
+        self._set_status(state, message, request_id)
+        try:
+            return fn()
+        except ActionError as exc:
+            self._set_status("idle", exc.message, request_id,
+                             {"code": exc.code, "message": exc.message})
+            raise ProtocolError(exc.code, exc.message) from None
+
+    @COMMANDS.command("compile")
+    def _cmd_compile(self, request_id: str) -> Any:
+        result = self._action("compiling", "Compiling", request_id, lambda: self.session.compile(
+            self._good, self._design_id, request_id))
+        self.compile_result = {**result, "request_id": request_id}
+        self._set_status("idle", f"Compiled {result['file']}: {result['params']:,} parameters",
+                         request_id)
+        log.info("Model Studio [%s]: compiled %s", request_id, result["path"])
+        return {k: result[k] for k in ("params", "paramCount", "file", "time_ms",
+                                        "import_path")}
+
+    @COMMANDS.command("train")
+    def _cmd_train(self, request_id: str) -> Any:
+        result = self._action("training", "Starting training", request_id,
+                              lambda: self.session.train(self._good, self._design_id,
+                                                         request_id))
+        self._set_status("training", "Training", request_id)
+        log.info("Model Studio [%s]: training run %s", request_id, result["run_id"])
+        return result
+
+    @COMMANDS.command("stop")
+    def _cmd_stop(self, request_id: str) -> Any:
+        result = self._action("stopping", "Stopping", request_id,
+                              lambda: self.session.stop(self._design_id, request_id))
+        if not result["requested"]:
+            self._set_status("idle", "Stopped", request_id)
+        log.info("Model Studio [%s]: stop %s", request_id, result["run_id"])
+        return result
+
+    @COMMANDS.command("export", Arg("format", str, choices=("pt", "pt2", "onnx")))
+    def _cmd_export(self, request_id: str, format: str) -> Any:  # noqa: A002 - protocol name
+        previous = self.status.get("state")
+        file = self._action("exporting", f"Exporting .{format}", request_id,
+                            lambda: self.session.export(format, self._good, self._design_id,
+                                                        request_id))
+        # The bytes travel as a binary buffer; the page turns them into a download.
+        self.send({"kind": "download", "id": request_id, "filename": file.filename,
+                   "mime": file.mime, "size": len(file.data)}, buffers=[file.data])
+        self._set_status("training" if previous == "training" else "idle",
+                         f"Exported {file.filename}", request_id)
+        log.info("Model Studio [%s]: exported %s", request_id, file.path)
+        return {"filename": file.filename, "size": len(file.data), "path": str(file.path)}
+
+    @COMMANDS.command("resync")
+    def _cmd_resync(self, request_id: str) -> Any:
+        """Send the complete current state again (a page that reconnected)."""
+        snap = self.session.snapshot()
+        if snap is not None:
+            self.metrics = snap
+        self.send_state()
+        return {"state": self.status.get("state")}
+
+    def close(self) -> None:
+        self.session.close()
+        super().close()

@@ -20,6 +20,7 @@ Commands (page -> kernel, see ``widget_protocol``) are methods registered in ``C
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -51,7 +52,7 @@ STATIC = Path(__file__).parent / "static"
 IDLE_STATUS: dict[str, Any] = {"state": "idle", "message": "", "request_id": None, "error": None}
 #: Training stops when no page has sent a heartbeat for this long (phones rarely say
 #: goodbye; a closed tab's kernel would otherwise train forever).
-WATCHDOG_TIMEOUT_S = 90.0
+WATCHDOG_TIMEOUT_S = float(os.environ.get("MODELSTUDIO_WATCHDOG_S", 90.0))
 #: At most this many disagreement reports per widget (a buggy page must not flood the log).
 MAX_DISAGREEMENT_REPORTS = 20
 

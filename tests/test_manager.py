@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from waiting import wait_for
 
 import modelstudio_widget as ms
 from modelstudio_widget.store import NotFound
@@ -30,12 +31,6 @@ def manager(workspace: Path):
     yield m
     m.shutdown()
 
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_start_is_non_blocking_and_snapshots_are_complete(manager: TrainingManager) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
+from waiting import wait_for
 
 import modelstudio_widget as ms
 from modelstudio_widget.studio import ActionError, StudioSession
@@ -17,12 +17,6 @@ from modelstudio_widget.training.ppo import PPOConfig
 
 FAST = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
 
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@ drives them, through the kernel side with the dummy comm."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 import pytest
+from waiting import wait_for
 
 from modelstudio_widget.store import Store
 from modelstudio_widget.training.ppo import PPOConfig
@@ -33,12 +33,6 @@ class Page:
         assert len(replies) == 1
         return replies[0]
 
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ and can stop it. A run started in this kernel is followed directly.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 
 Snapshot = dict[str, Any]
 WATCH_POLL_S = 0.5  # how often an attached page reads the owner's snapshots
+#: JSON object of ``PPOConfig`` overrides for runs the app starts, e.g.
+#: ``{"num_envs": 64, "num_steps": 32}`` (quick iterations for demos and browser tests).
+TRAIN_CONFIG_ENV = "MODELSTUDIO_TRAIN_CONFIG"
 EXPORT_FORMATS = {"pt": "application/octet-stream", "pt2": "application/octet-stream",
                   "onnx": "application/octet-stream"}
 
@@ -116,7 +121,7 @@ class StudioSession:
         if self.training:
             raise ActionError("BUSY", "Training is already running: stop it first.")
         try:
-            run_id = self.manager.start(design, design_id=design_id)
+            run_id = self.manager.start(design, design_id=design_id, config=train_config())
         except DesignError as exc:
             errors = [i.message for i in exc.result.errors if i.severity == "error"]
             raise ActionError("INVALID_DESIGN", "Fix the design first: "
@@ -243,6 +248,24 @@ class StudioSession:
         if self._manager is not None:
             self._manager.shutdown()
             self._manager = None
+
+
+def train_config() -> Any:
+    """The ``PPOConfig`` for app runs: defaults, overridden by ``$MODELSTUDIO_TRAIN_CONFIG``.
+    A bad value is logged and ignored (the app must still train)."""
+    from modelstudio_widget.training.ppo import PPOConfig
+
+    raw = os.environ.get(TRAIN_CONFIG_ENV, "").strip()
+    if not raw:
+        return PPOConfig()
+    try:
+        overrides = json.loads(raw)
+        if not isinstance(overrides, dict):
+            raise ValueError("not a JSON object")
+        return PPOConfig.from_dict({**PPOConfig().to_dict(), **overrides})
+    except (ValueError, TypeError) as exc:
+        log.warning("ignoring $%s (%s): %s", TRAIN_CONFIG_ENV, exc, raw[:200])
+        return PPOConfig()
 
 
 def _ms(start: float) -> float:

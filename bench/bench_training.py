@@ -1,9 +1,9 @@
 """Training benchmarks: Model Studio's PPO vs Stable-Baselines3 PPO, side by side.
 
-1. Throughput: env-steps/s of each trainer for the same wall-clock time, with networks of
-   (nearly) equal size: our "tiny" template (one-hot tiles -> 256 hidden -> heads) and SB3's
-   MlpPolicy with net_arch [256, 256] (its default PPO settings, 8 envs). Both use one
-   torch thread.
+1. Throughput: env-steps/s of each trainer for the same wall-clock time (alternating
+   rounds, medians), with networks of (nearly) equal size: our "tiny" template (one-hot
+   tiles -> 256 hidden -> heads) and SB3's MlpPolicy with net_arch [256, 256] (its
+   default PPO settings, 8 envs). Both use one torch thread.
 2. Learning: mean score over 1000 evaluation games after the same wall-clock budget, for
    our trainer, SB3 PPO and random play (greedy policies; the evaluator replaces an
    illegal move, which SB3 cannot mask, by a legal one).
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -84,21 +85,31 @@ def main() -> None:
     parser.add_argument("--throughput-seconds", type=float, default=None)
     parser.add_argument("--learning-seconds", type=float, default=None)
     parser.add_argument("--skip-learning", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--games", type=int, default=1000)
     args = parser.parse_args()
     tp_s = args.throughput_seconds or (10 if args.quick else 30)
     learn_s = args.learning_seconds or (60 if args.quick else 300)
     torch.set_num_threads(1)
 
-    trainer, ours_sps = ours(tp_s)
-    sb3_model, sb3_sps = sb3(tp_s)
-    print(f"\nThroughput ({tp_s:.0f} s each, 1 torch thread)")
-    print(f"  {'trainer':<28}{'params':>10}{'env-steps/s':>14}")
+    # Alternate the two trainers for several rounds: the machine is shared and noisy, and
+    # interleaving exposes both to the same conditions; report medians.
+    ours_rates, sb3_rates = [], []
+    for _ in range(args.rounds):
+        trainer, sps = ours(tp_s)
+        ours_rates.append(sps)
+        sb3_model, sps = sb3(tp_s)
+        sb3_rates.append(sps)
+    ours_sps, sb3_sps = statistics.median(ours_rates), statistics.median(sb3_rates)
+    print(f"\nThroughput ({args.rounds} alternating rounds of {tp_s:.0f} s each, medians, "
+          "1 torch thread)")
+    print(f"  {'trainer':<28}{'params':>10}{'env-steps/s':>14}  rounds")
     print(f"  {'Model Studio PPO (' + DESIGN + ')':<28}{params_of(trainer.model):>10}"
-          f"{ours_sps:>14,.0f}")
+          f"{ours_sps:>14,.0f}  {', '.join(f'{r:,.0f}' for r in ours_rates)}")
     print(f"  {'SB3 PPO MlpPolicy [256,256]':<28}{params_of(sb3_model.policy):>10}"
-          f"{sb3_sps:>14,.0f}")
-    print(f"  ratio: {ours_sps / sb3_sps:.1f}x")
+          f"{sb3_sps:>14,.0f}  {', '.join(f'{r:,.0f}' for r in sb3_rates)}")
+    print(f"  ratio: {ours_sps / sb3_sps:.1f}x (per round: "
+          f"{', '.join(f'{a / b:.1f}x' for a, b in zip(ours_rates, sb3_rates))})")
 
     if args.skip_learning:
         return

@@ -94,7 +94,10 @@ test("adding blocks: catalog defaults (meta overrides), snapped, unique ids, fre
   assert.deepEqual(d.components[0].position, { x: 0, y: 32 });
   const b = addBlock(d, catalog, "mid_block", { x: 0, y: 32 });
   assert.equal(b.id, "mb2");
-  assert.notDeepEqual(b.design.components[1].position, { x: 0, y: 32 });
+  // the next free row: 128 below, so facing ports keep their touch targets apart
+  assert.deepEqual(b.design.components[1].position, { x: 0, y: 160 });
+  const c = addBlock(b.design, catalog, "mid_block", { x: 0, y: 64 });
+  assert.deepEqual(c.design.components[2].position, { x: 0, y: 320 });
   assert.equal(addBlock(d, catalog, "nope", { x: 0, y: 0 }).design, d);
   assert.equal(newId(b.design, "mid_block"), "mb3");
 });
@@ -134,7 +137,7 @@ test("duplicate copies props to a free spot below, without edges", () => {
   const copy = r.design.components[1];
   assert.equal(r.id, "mb2");
   assert.deepEqual(copy.props, { width: 128, rate: 0.3 });
-  assert.deepEqual(copy.position, { x: 0, y: 96 });
+  assert.deepEqual(copy.position, { x: 0, y: 128 });
 });
 
 test("store: every edit is an undo step; undo/redo bump the seq and prune the selection", () => {

@@ -57,6 +57,13 @@ def test_phone_layout(phone):
         "el => { const r = el.getBoundingClientRect(); const x = r.left + r.width / 2 + 20;"
         " const y = r.bottom + 20; const hit = document.elementFromPoint(x, y);"
         " return !!hit && (hit === el || el.contains(hit)); }")
+    # and no port's target covers the dot of another port
+    covered = page.evaluate(
+        "() => [...document.querySelectorAll('.react-flow__handle')].filter(h => {"
+        " const r = h.getBoundingClientRect();"
+        " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        " return !(hit && (hit === h || h.contains(hit))); }).map(h => h.dataset.testid)")
+    assert covered == []
     assert float(page.get_by_test_id("param-count").get_attribute("data-params")) > 0
     phone.shot("phone-start")
 
@@ -74,14 +81,15 @@ def test_add_connect_undo_redo_and_the_kernel_keeps_it(phone, app_workspace):
     # tap-to-connect: the output port of one block, then the input port of the other
     page.get_by_test_id(f"port-out-{src}").tap()
     page.get_by_test_id(f"port-in-{dst}").tap()
-    page.get_by_test_id(f"edge-{src}-{dst}").wait_for()
+    # attached, not visible: a straight vertical edge has an empty bounding box
+    page.get_by_test_id(f"edge-{src}-{dst}").wait_for(state="attached")
     phone.wait_synced()
     phone.shot("phone-connected")
 
     page.get_by_test_id("btn-undo").tap()
     page.get_by_test_id(f"edge-{src}-{dst}").wait_for(state="detached")
     page.get_by_test_id("btn-redo").tap()
-    page.get_by_test_id(f"edge-{src}-{dst}").wait_for()
+    page.get_by_test_id(f"edge-{src}-{dst}").wait_for(state="attached")
     phone.wait_synced()
     assert phone.state("s.kernel.valid") is True
     stored = Store.in_workspace(app_workspace).get_design(design_id).design
@@ -200,16 +208,36 @@ def test_long_press_opens_the_action_sheet_with_duplicate_first(phone):
     page.get_by_test_id(f"block-{copy_id}").wait_for()
 
 
-def test_drag_a_block_out_of_the_palette(phone):
+def viewport(phone) -> tuple[float, float, float]:
+    """The canvas viewport (x, y, zoom): flow point p shows at canvas origin + p*zoom + (x, y)."""
+    return tuple(phone.page.evaluate(
+        "() => { const m = new DOMMatrixReadOnly(getComputedStyle("
+        "document.querySelector('.react-flow__viewport')).transform);"
+        " return [m.e, m.f, m.a]; }"))
+
+
+def test_drag_a_block_out_of_the_palette_lands_under_the_finger(phone):
     page = phone.open().page
-    new_design(phone, "Drag out")
+    new_design(phone, "Drag out")  # empty: no fit may be pending for the first block
     start = phone.centre("palette-item-embedding")
     canvas = phone.box("canvas")
-    end = (canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 3)
+    end = (canvas["x"] + canvas["width"] / 2 + 21, canvas["y"] + canvas["height"] / 3 + 7)
+    vx, vy, z = viewport(phone)
     phone.drag(start, end, steps=12)
     page.wait_for_function("() => document.querySelectorAll('.react-flow__node').length === 1")
     comp = phone.state("s.history.present.components[0]")
     assert comp["type"] == "embedding"
-    assert comp["position"]["x"] % 32 == 0 and comp["position"]["y"] % 32 == 0
+    pos = comp["position"]
+    assert pos["x"] % 32 == 0 and pos["y"] % 32 == 0
+    # the drop point in flow coordinates is the card's centre, give or take the snapping
     box = phone.box(f"block-{comp['id']}")
-    assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
+    w, h = box["width"] / z, box["height"] / z
+    fx = (end[0] - canvas["x"] - vx) / z
+    fy = (end[1] - canvas["y"] - vy) / z
+    assert abs(pos["x"] + w / 2 - fx) <= 32 and abs(pos["y"] + h / 2 - fy) <= 32, (pos, fx, fy)
+    # and the view did not move: on screen the card sits under the finger
+    time.sleep(0.3)
+    assert viewport(phone) == pytest.approx((vx, vy, z))
+    box = phone.box(f"block-{comp['id']}")
+    assert abs(box["x"] + box["width"] / 2 - end[0]) <= 32 * z
+    assert abs(box["y"] + box["height"] / 2 - end[1]) <= 32 * z

@@ -8,13 +8,14 @@ import {
   applyNodeChanges,
   useReactFlow,
   useStore,
+  useStoreApi,
   type Connection,
   type EdgeChange,
   type Edge as FlowEdgeT,
   type NodeChange,
   type ReactFlowState,
 } from "@xyflow/react";
-import { GRID, MAX_ZOOM, MIN_ZOOM, clampZoom } from "../geometry";
+import { BLOCK_W, GRID, MAX_ZOOM, MIN_ZOOM, clampZoom } from "../geometry";
 import { connect, connectionProblem, moveBlocks } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
 import type { Edge, Position } from "../types";
@@ -156,8 +157,6 @@ export function Canvas() {
       multiSelectionKeyCode={["Meta", "Control", "Shift"]}
       onMoveStart={onMoveStart}
       onMoveEnd={onMoveEnd}
-      fitView
-      fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
       proOptions={{ hideAttribution: true }}
     >
       <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.6} className="ms-grid" />
@@ -173,9 +172,26 @@ const zoomSelector = (s: ReactFlowState) => s.transform[2];
 /** Exposes the canvas API, keeps data-zoom current, installs the touch extras. */
 function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnType<typeof useStudioContext>["canvas"] }) {
   const rf = useReactFlow();
+  const rfStore = useStoreApi();
   const zoom = useStore(zoomSelector);
   const domNode = useStore((s) => s.domNode);
   const { controller } = useStudioContext();
+
+  // React Flow queues a fitView until nodes are measured: asked on an empty design, it
+  // would fire when the first block lands and yank the view from under the finger. So an
+  // empty design gets a plain viewport (its origin top-centre at zoom 1) and no queued fit.
+  const fit = useCallback(
+    (duration?: number) => {
+      if (controller.store.design.components.length) {
+        void rf.fitView({ padding: 0.2, maxZoom: 1, duration });
+        return;
+      }
+      rfStore.setState({ fitViewQueued: false });
+      const width = domNode?.clientWidth ?? 0;
+      void rf.setViewport({ x: Math.round(width / 2 - BLOCK_W / 2), y: 2 * GRID, zoom: 1 }, { duration });
+    },
+    [rf, rfStore, domNode, controller],
+  );
 
   useEffect(() => {
     const root = domNode?.closest<HTMLElement>("[data-testid=canvas]");
@@ -199,17 +215,19 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
         return rf.screenToFlowPosition({ x, y });
       },
       fit() {
-        void rf.fitView({ padding: 0.2, maxZoom: 1, duration: 200 });
+        fit(200);
       },
     };
     return () => {
       canvas.current = null;
     };
-  }, [rf, domNode, canvas]);
+  }, [rf, domNode, canvas, fit]);
 
   useEffect(() => {
-    if (loadSeq) requestAnimationFrame(() => void rf.fitView({ padding: 0.2, maxZoom: 1 }));
-  }, [loadSeq, rf]);
+    if (!loadSeq) return;
+    const frame = requestAnimationFrame(() => fit());
+    return () => cancelAnimationFrame(frame);
+  }, [loadSeq, fit]);
 
   // Keep the selected block above the inspector sheet (it covers the lower half).
   const selected = useStudio((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0] : null));

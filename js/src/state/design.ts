@@ -36,14 +36,21 @@ export function addBlock(
   return { design: { ...design, components: [...design.components, component] }, id };
 }
 
-/** `at`, or the nearest spot below it (in 96 px steps) where the new card overlaps none. */
+/**
+ * Rows of stacked blocks are this far apart (the templates' rhythm): the 64 px gap leaves
+ * room for a port's touch target reaching out of one card without covering the dot of the
+ * port facing it (a 32 px gap did: tapping an output hit the next block's input).
+ */
+export const ROW = BLOCK_H + 2 * GRID;
+
+/** `at`, or the nearest spot below it (in ROW steps) where the new card crowds none. */
 function freeSpot(design: Design, at: Position): Position {
-  const overlaps = (p: Position) =>
+  const crowds = (p: Position) =>
     design.components.some(
-      (c) => Math.abs(c.position.x - p.x) < BLOCK_W && Math.abs(c.position.y - p.y) < BLOCK_H + GRID,
+      (c) => Math.abs(c.position.x - p.x) < BLOCK_W && Math.abs(c.position.y - p.y) < ROW,
     );
   let p = at;
-  for (let i = 0; i < 50 && overlaps(p); i++) p = { x: p.x, y: p.y + 96 };
+  for (let i = 0; i < 50 && crowds(p); i++) p = { x: p.x, y: p.y + ROW };
   return p;
 }
 
@@ -119,7 +126,7 @@ export function duplicate(design: Design, id: string): { design: Design; id: str
     id: copyId,
     type: c.type,
     props: { ...c.props },
-    position: freeSpot(design, { x: c.position.x, y: c.position.y + 96 }),
+    position: freeSpot(design, { x: c.position.x, y: c.position.y + ROW }),
   };
   return { design: { ...design, components: [...design.components, copy] }, id: copyId };
 }

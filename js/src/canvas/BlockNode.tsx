@@ -4,8 +4,10 @@ import { memo, type CSSProperties } from "react";
 import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
 import { summary } from "../catalog";
 import { LOD_ZOOM } from "../geometry";
+import { MOE_TYPE } from "../training/heat";
 import type { BlockState } from "../state/selectors";
 import type { BlockSpec, Component } from "../types";
+import { MoeHeat } from "./MoeHeat";
 
 export interface BlockData extends Record<string, unknown> {
   component: Component;
@@ -27,7 +29,7 @@ function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selecte
   const hasOut = !spec || spec.outputs.length > 0;
   return (
     <div
-      className={`ms-block${lod ? " ms-lod" : ""}${selected ? " ms-selected" : ""}`}
+      className={`ms-block${lod ? " ms-lod" : ""}${selected ? " ms-selected" : ""}${component.type === MOE_TYPE ? " ms-moe" : ""}`}
       data-testid={`block-${id}`}
       data-x={Math.round(positionAbsoluteX)}
       data-y={Math.round(positionAbsoluteY)}
@@ -43,6 +45,7 @@ function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selecte
           {spec && spec.props.length ? ` · ${summary(spec, component.props, 2)}` : ""}
         </div>
       )}
+      {!lod && component.type === MOE_TYPE && <MoeHeat id={id} />}
       {hasOut && <Handle type="source" position={Position.Bottom} className="ms-port" data-testid={`port-out-${id}`} />}
     </div>
   );

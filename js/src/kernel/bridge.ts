@@ -69,6 +69,17 @@ export class KernelBridge {
     this.command(name, args, 10000).catch(() => undefined);
   }
 
+  /** Custom messages of one `kind` from the kernel (with their binary buffers). */
+  listen(kind: string, cb: (msg: Record<string, unknown>, buffers: unknown[]) => void): void {
+    const handler = (msg: unknown, buffers?: unknown) => {
+      if (msg && typeof msg === "object" && (msg as { kind?: unknown }).kind === kind) {
+        cb(msg as Record<string, unknown>, Array.isArray(buffers) ? buffers : []);
+      }
+    };
+    this.model.on("msg:custom", handler as (...args: unknown[]) => void);
+    this.cleanups.push(() => this.model.off("msg:custom", handler as (...args: unknown[]) => void));
+  }
+
   trait<T>(name: string): T {
     return this.model.get(name) as T;
   }

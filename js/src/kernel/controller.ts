@@ -5,6 +5,9 @@ import { CommandError, KernelBridge, type WidgetModel } from "./bridge";
 import { StudioStore } from "../state/store";
 import { ValidationClient } from "../validation/client";
 import { codes } from "../validation/validate";
+import type { ActionName, CompileResult } from "../training/actions";
+import { downloadBlob, isDownloadMessage, saveBlob } from "../training/download";
+import type { Metrics } from "../training/metrics";
 import type { Catalog, Design, DesignMeta, DocState, StatusState, ValidationResult } from "../types";
 
 export const SYNC_DEBOUNCE_MS = 200;
@@ -37,6 +40,8 @@ export class StudioController {
   private localBySeq = new Map<number, ValidationResult>();
   private reported = new Set<string>();
   private lastSeq = -1;
+  private offVisible: (() => void) | null = null;
+  private errorCounter = 0;
 
   constructor(model: WidgetModel, private workerSource: string) {
     this.bridge = new KernelBridge(model);
@@ -51,6 +56,8 @@ export class StudioController {
       designs: b.trait<DesignMeta[]>("designs") ?? [],
       status: b.trait<StatusState>("status"),
       kernel: b.trait<ValidationResult>("validation") ?? null,
+      metrics: b.trait<Metrics>("metrics") ?? null,
+      compileResult: b.trait<CompileResult>("compile_result") ?? null,
     });
     this.startWorker(catalog);
     this.loadFromKernel();
@@ -70,6 +77,25 @@ export class StudioController {
     b.watch<DesignMeta[]>("designs", (designs) => this.store.set({ designs }));
     b.watch<StatusState>("status", (status) => this.store.set({ status }));
     b.watch<ValidationResult>("validation", (v) => this.onKernelValidation(v));
+    b.watch<Metrics>("metrics", (metrics) => this.store.set({ metrics }));
+    b.watch<CompileResult>("compile_result", (compileResult) => this.store.set({ compileResult }));
+    b.listen("download", (msg, buffers) => this.onDownload(msg, buffers));
+    // A page that (re)opens, or comes back from the background (a phone suspends the
+    // websocket), asks for the complete state: snapshots, never deltas.
+    b.notify("resync");
+    if (typeof document !== "undefined") {
+      const onVisible = () => {
+        if (document.visibilityState !== "visible") return;
+        b.notify("resync");
+        b.notify("heartbeat");
+      };
+      document.addEventListener("visibilitychange", onVisible);
+      window.addEventListener("online", onVisible);
+      this.offVisible = () => {
+        document.removeEventListener("visibilitychange", onVisible);
+        window.removeEventListener("online", onVisible);
+      };
+    }
 
     this.unsubscribe = this.store.subscribe(() => this.onStoreChange());
     this.heartbeat = setInterval(() => this.bridge.notify("heartbeat"), HEARTBEAT_MS);
@@ -78,6 +104,7 @@ export class StudioController {
   dispose(): void {
     this.flush();
     this.unsubscribe?.();
+    this.offVisible?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.validator?.dispose();
     this.bridge.dispose();
@@ -101,6 +128,37 @@ export class StudioController {
       this.store.toast(err.message || `${name} failed`, "error");
       return undefined;
     }
+  }
+
+  /**
+   * A toolbar action (compile, train, stop, export): one at a time, its failure shown in
+   * the status line (not a toast: the user needs to read it) until dismissed.
+   */
+  async action<T = unknown>(name: ActionName, args: Record<string, unknown> = {}): Promise<T | undefined> {
+    if (this.store.getState().pending) return undefined;
+    this.flush();
+    this.store.set({ pending: name, actionError: null });
+    try {
+      return await this.bridge.command<T>(name, args, name === "export" ? 300000 : 120000);
+    } catch (e) {
+      const err = e as CommandError;
+      const key = `action-${++this.errorCounter}`;
+      this.store.set({ actionError: { code: err.code ?? "ERROR", message: err.message || `${name} failed`, key } });
+      return undefined;
+    } finally {
+      this.store.set({ pending: null });
+    }
+  }
+
+  private onDownload(msg: Record<string, unknown>, buffers: unknown[]): void {
+    if (!isDownloadMessage(msg)) return;
+    const blob = downloadBlob(msg, buffers);
+    if (typeof blob === "string") {
+      this.store.toast(blob, "error");
+      return;
+    }
+    if (typeof document !== "undefined") saveBlob(blob, msg.filename);
+    this.store.toast(`Downloaded ${msg.filename}`);
   }
 
   private startWorker(catalog: Catalog | null): void {

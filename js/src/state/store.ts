@@ -10,6 +10,8 @@ import type {
   StatusState,
   ValidationResult,
 } from "../types";
+import type { ActionError, ActionName, CompileResult } from "../training/actions";
+import type { Metrics } from "../training/metrics";
 import { emptyDesign } from "./design";
 import { canRedo, canUndo, initHistory, push, redo, undo, type History } from "./history";
 
@@ -39,6 +41,17 @@ export interface StudioState {
   designs: DesignMeta[];
   status: StatusState;
   toast: Toast | null;
+  /** The latest complete training snapshot (the kernel's `metrics` trait). */
+  metrics: Metrics | null;
+  compileResult: CompileResult | null;
+  /** The toolbar action waiting for its reply. */
+  pending: ActionName | null;
+  /** The last failed toolbar action (shown in the status line until dismissed). */
+  actionError: ActionError | null;
+  /** The key of the error the user dismissed. */
+  dismissedError: string | null;
+  /** The training panel is expanded (on a phone: the bottom sheet is up). */
+  panelOpen: boolean;
 }
 
 export const initialDoc: DocState = {
@@ -80,6 +93,12 @@ export class StudioStore {
       designs: [],
       status: initialStatus,
       toast: null,
+      metrics: null,
+      compileResult: null,
+      pending: null,
+      actionError: null,
+      dismissedError: null,
+      panelOpen: false,
       ...init,
     };
   }

@@ -11,6 +11,8 @@ import { Header } from "./Header";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
+import { MetaSheet } from "./DesignSheets";
+import { TrainingPanel } from "./training/TrainingPanel";
 
 const ARROWS: Record<string, [number, number]> = {
   ArrowLeft: [-1, 0],
@@ -64,6 +66,8 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
   return (
     <div className={`ms-app${fullscreen ? " ms-full" : ""}`} tabIndex={-1} onKeyDown={onKeyDown}>
       <Header />
+      {/* The canvas and the training panel: stacked on a phone, side by side when wide. */}
+      <div className="ms-work">
       <main className="ms-canvas" data-testid="canvas" data-zoom="1">
         <ReactFlowProvider>
           <Canvas />
@@ -72,11 +76,14 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
         <EdgeBar onDelete={deleteSelection} />
         <FitButton />
       </main>
+      <TrainingPanel />
+      </div>
       <Palette />
       <Inspector />
       <ActionSheet />
       <DesignsSheet />
       <ConflictSheet />
+      <MetaSheet />
       <Toast />
     </div>
   );
@@ -118,8 +125,15 @@ function Toast() {
   }, [toast, controller]);
   if (!toast) return null;
   return (
-    <div className={`ms-toast ms-toast-${toast.tone}`} role="status" data-testid="toast">
+    <button
+      type="button"
+      className={`ms-toast ms-toast-${toast.tone}`}
+      role="status"
+      data-testid="toast"
+      aria-label={`${toast.text} (tap to dismiss)`}
+      onClick={() => controller.store.set({ toast: null })}
+    >
       {toast.text}
-    </div>
+    </button>
   );
 }

@@ -2,6 +2,7 @@
 // toolbar whose buttons send kernel commands (compile, train, stop, export).
 import { canRedo, canUndo } from "../state/history";
 import { shownValidation } from "../state/selectors";
+import { StatusLine, Toolbar } from "./Actions";
 import { useStudio, useStudioContext } from "./context";
 
 const selectShown = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
@@ -40,7 +41,6 @@ export function Header() {
               {result ? formatMemory(result.estimatedMemory) : "–"}
             </span>
             <span className={`ms-sync ms-sync-${source}`} title={`validation: ${source}, revision ${saved}`} />
-            <StatusPill />
           </span>
         </button>
         <button className="ms-icon-btn" data-testid="btn-undo" aria-label="Undo" disabled={!undoable} onClick={() => store.undo()}>
@@ -51,43 +51,7 @@ export function Header() {
         </button>
       </div>
       <Toolbar />
+      <StatusLine />
     </header>
-  );
-}
-
-function StatusPill() {
-  const status = useStudio((s) => s.status);
-  const text = status.error ? status.error.message : status.message || (status.state === "idle" ? "ready" : status.state);
-  return (
-    <span className={`ms-status ms-status-${status.error ? "error" : status.state}`} data-testid="status" data-state={status.state} title={text}>
-      {text}
-    </span>
-  );
-}
-
-function Toolbar() {
-  const { controller } = useStudioContext();
-  const status = useStudio((s) => s.status);
-  const valid = useStudio((s) => shownValidation(s).result?.valid ?? false);
-  const busy = status.state !== "idle";
-  const run = (name: string, args: Record<string, unknown> = {}) => void controller.command(name, args);
-  return (
-    <div className="ms-toolbar" role="toolbar">
-      <button className="ms-btn ms-btn-primary" data-testid="btn-compile" disabled={busy || !valid} onClick={() => run("compile")}>
-        Compile
-      </button>
-      <button className="ms-btn" data-testid="btn-train" disabled={busy || !valid} onClick={() => run("train")}>
-        Train
-      </button>
-      <button className="ms-btn" data-testid="btn-stop" disabled={status.state !== "training"} onClick={() => run("stop")}>
-        Stop
-      </button>
-      <button className="ms-btn" data-testid="btn-export-pt" disabled={busy} onClick={() => run("export", { format: "pt" })}>
-        .pt
-      </button>
-      <button className="ms-btn" data-testid="btn-export-onnx" disabled={busy} onClick={() => run("export", { format: "onnx" })}>
-        .onnx
-      </button>
-    </div>
   );
 }

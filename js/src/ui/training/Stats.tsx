@@ -1,0 +1,67 @@
+// The numbers of a run: headline stats, max-tile rates and losses.
+import { memo } from "react";
+import { tileColours } from "../../training/board";
+import { formatCompact, formatElapsed, formatInt, formatPercent, lossRows, tileRates, type Metrics } from "../../training/metrics";
+
+function StatGridView({ m }: { m: Metrics }) {
+  const stats: [string, string, string][] = [
+    ["mean", "Mean score", formatInt(m.mean_score)],
+    ["best", "Best score", formatInt(m.best_score)],
+    ["episodes", "Games", formatInt(m.episodes)],
+    ["sps", "Moves / s", formatCompact(m.env_steps_per_second)],
+    ["elapsed", "Elapsed", formatElapsed(m.elapsed_s)],
+    ["update", "Updates", formatInt(m.update)],
+  ];
+  return (
+    <div className="ms-stats" data-testid="train-stats">
+      {stats.map(([key, label, value]) => (
+        <div key={key} className="ms-stat" data-testid={`stat-${key}`}>
+          <b>{value}</b>
+          <span>{label}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export const StatGrid = memo(StatGridView);
+
+function TileRatesView({ rates }: { rates: Metrics["max_tile_rates"] }) {
+  const rows = tileRates({ max_tile_rates: rates });
+  return (
+    <div className="ms-rates" data-testid="tile-rates">
+      <div className="ms-section-title">Games reaching</div>
+      {rows.map((r) => (
+        <div key={r.tile} className="ms-rate" data-tile={r.tile} data-rate={r.rate}>
+          <span className="ms-rate-tile">{r.tile}</span>
+          <span className="ms-rate-bar">
+            <i style={{ width: `${(r.rate * 100).toFixed(1)}%`, background: tileColours(Math.round(Math.log2(r.tile))).bg || undefined }} />
+          </span>
+          <span className="ms-rate-val">{formatPercent(r.rate)}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export const TileRates = memo(TileRatesView);
+
+function LossesView({ losses }: { losses: Metrics["losses"] }) {
+  const rows = lossRows({ losses });
+  if (!rows.length) return null;
+  return (
+    <div className="ms-losses" data-testid="losses">
+      <div className="ms-section-title">Losses</div>
+      <dl>
+        {rows.map((r) => (
+          <div key={r.key} data-loss={r.key}>
+            <dt>{r.label}</dt>
+            <dd>{r.value}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+export const Losses = memo(LossesView);

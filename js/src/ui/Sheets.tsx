@@ -1,7 +1,9 @@
 // The modal sheets: block actions (long-press), designs, and the save-conflict choice.
 import { useState } from "react";
 import { duplicate, removeElements } from "../state/design";
+import type { DesignMeta } from "../types";
 import { useStudio, useStudioContext } from "./context";
+import { ConfirmSheet, metaSummary } from "./DesignSheets";
 import { Sheet } from "./Sheet";
 
 export function ActionSheet() {
@@ -69,13 +71,29 @@ export function DesignsSheet() {
   const [template, setTemplate] = useState("");
   const [renaming, setRenaming] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
+  const [deleting, setDeleting] = useState<DesignMeta | null>(null);
+  const catalog = useStudio((s) => s.catalog);
+  const meta = useStudio((s) => s.history.present.meta);
   if (sheet !== "designs") return null;
   const close = () => store.openSheet(null);
   const templates = doc.templates ?? [];
   return (
+    <>
     <Sheet open modal testid="designs-sheet" title="Designs" onClose={close}>
+      {catalog && catalog.meta.length > 0 && (
+        <button className="ms-settings-row" data-testid="open-design-settings" onClick={() => store.openSheet("meta")}>
+          <span className="ms-settings-icon" aria-hidden="true">
+            <svg viewBox="0 0 24 24"><path d="M4 7h10M18 7h2M4 17h4M12 17h8" /><circle cx="16" cy="7" r="2" /><circle cx="10" cy="17" r="2" /></svg>
+          </span>
+          <span className="ms-settings-text">
+            <span className="ms-list-name">Design settings</span>
+            <span className="ms-muted">{metaSummary(catalog, meta)}</span>
+          </span>
+          <span className="ms-settings-caret" aria-hidden="true">›</span>
+        </button>
+      )}
       <form
-        className="ms-form"
+        className="ms-form ms-new-design"
         onSubmit={(e) => {
           e.preventDefault();
           const args: Record<string, unknown> = { name: name.trim() || "Untitled design" };
@@ -132,17 +150,15 @@ export function DesignsSheet() {
                   </span>
                 </button>
                 <button className="ms-icon-btn" aria-label="Rename" data-testid={`rename-${d.id}`} onClick={() => (setRenaming(d.id), setNewName(d.name))}>
-                  ✎
+                  <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 20h4L19 9l-4-4L4 16v4Z" /><path d="m13.5 6.5 4 4" /></svg>
                 </button>
                 <button
                   className="ms-icon-btn danger"
                   aria-label="Delete"
                   data-testid={`delete-${d.id}`}
-                  onClick={() => {
-                    if (window.confirm(`Delete “${d.name}”?`)) void controller.command("delete_design", { design_id: d.id });
-                  }}
+                  onClick={() => setDeleting(d)}
                 >
-                  🗑
+                  <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" /></svg>
                 </button>
               </>
             )}
@@ -150,6 +166,23 @@ export function DesignsSheet() {
         ))}
       </ul>
     </Sheet>
+    {deleting && (
+      <ConfirmSheet
+        testid="confirm-delete"
+        title={`Delete “${deleting.name}”?`}
+        confirm="Delete design"
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const id = deleting.id;
+          setDeleting(null);
+          void controller.command("delete_design", { design_id: id });
+        }}
+      >
+        <p>It leaves your list of designs{deleting.id === doc.design_id ? "; your most recent other design opens instead" : ""}.</p>
+        <p className="ms-muted">Its training runs and exported files stay in the workspace.</p>
+      </ConfirmSheet>
+    )}
+    </>
   );
 }
 

@@ -416,7 +416,9 @@ class ModelStudio(anywidget.AnyWidget):
     def _cmd_heartbeat(self, request_id: str) -> Any:
         self.last_heartbeat = time.monotonic()
         self.session.heartbeat()
-        return {"at": time.time()}
+        # The page paces its heartbeats to the watchdog (a short one must not fire on a
+        # page that is still open).
+        return {"at": time.time(), "watchdog_s": self.session.watchdog_timeout_s}
 
     # ------------------------------------------------------------------ app actions
     def _create(self, design: dict[str, Any], request_id: str | None, **kw: Any) -> Any:

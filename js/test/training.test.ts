@@ -2,7 +2,7 @@
 // 2048 board, toolbar/status rules, download blobs, and the controller's action wiring.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { StudioController } from "../src/kernel/controller";
+import { StudioController, heartbeatInterval } from "../src/kernel/controller";
 import type { WidgetModel } from "../src/kernel/bridge";
 import { errorKey, statusView, toolbarState, type ActionName } from "../src/training/actions";
 import { boardCells, maxTile, tileColours } from "../src/training/board";
@@ -143,6 +143,7 @@ test("metrics: formatting of counts, times, stats, rates and losses", () => {
   assert.equal(formatCompact(1371), "1,371");
   assert.equal(formatCompact(12345), "12.3k");
   assert.equal(formatCompact(4_560_000), "4.56M");
+  assert.equal(formatCompact(30000), "30k", "no trailing .0 on axis ticks");
   assert.equal(formatElapsed(42.7), "42 s");
   assert.equal(formatElapsed(187), "3:07");
   assert.equal(formatElapsed(3729), "1:02:09");
@@ -339,5 +340,19 @@ test("controller: a download message becomes a toast (and a file in a browser)",
   assert.equal(c.store.getState().toast?.text, "Downloaded m.pt");
   model.emit("msg:custom", { kind: "download", id: "y", filename: "m.pt", mime: "", size: 5 }, []);
   assert.equal(c.store.getState().toast?.tone, "error");
+  c.dispose();
+});
+
+test("controller: heartbeats keep pace with the kernel's watchdog", () => {
+  assert.equal(heartbeatInterval(90), 10000, "at most every 10 s");
+  assert.equal(heartbeatInterval(4), 1333, "three per watchdog period");
+  assert.equal(heartbeatInterval(1), 1000, "never more than once a second");
+  assert.equal(heartbeatInterval(null), 10000, "no watchdog: the default");
+  assert.equal(heartbeatInterval(-5), 10000);
+});
+
+test("controller: the first heartbeat goes out at once", () => {
+  const { model, c } = controller();
+  assert.ok(model.sent.some((m) => m.name === "heartbeat"));
   c.dispose();
 });

@@ -13,6 +13,12 @@ import type { Catalog, Design, DesignMeta, DocState, StatusState, ValidationResu
 export const SYNC_DEBOUNCE_MS = 200;
 const HEARTBEAT_MS = 10000;
 
+/** Heartbeats come three times per watchdog period (the kernel says it), at most every 10 s. */
+export function heartbeatInterval(watchdogS: unknown): number {
+  if (typeof watchdogS !== "number" || !Number.isFinite(watchdogS) || watchdogS <= 0) return HEARTBEAT_MS;
+  return Math.max(1000, Math.min(HEARTBEAT_MS, Math.floor((watchdogS * 1000) / 3)));
+}
+
 export interface Signature {
   valid: boolean;
   codes: string[];
@@ -33,7 +39,8 @@ export class StudioController {
   readonly bridge: KernelBridge;
   private validator: ValidationClient | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
-  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private heartbeat: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
   private unsubscribe: (() => void) | null = null;
   /** The seq of the last design that came from the kernel (needs no sync back). */
   private kernelSeq = -1;
@@ -98,16 +105,29 @@ export class StudioController {
     }
 
     this.unsubscribe = this.store.subscribe(() => this.onStoreChange());
-    this.heartbeat = setInterval(() => this.bridge.notify("heartbeat"), HEARTBEAT_MS);
+    this.beat();
   }
 
   dispose(): void {
     this.flush();
     this.unsubscribe?.();
     this.offVisible?.();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.disposed = true;
+    if (this.heartbeat) clearTimeout(this.heartbeat);
     this.validator?.dispose();
     this.bridge.dispose();
+  }
+
+  /** A heartbeat now, the next one paced by the kernel's watchdog. */
+  private beat(): void {
+    this.heartbeat = null;
+    this.bridge
+      .command<{ watchdog_s?: number }>("heartbeat", {}, 10000)
+      .then((r) => r?.watchdog_s, () => undefined)
+      .then((watchdog) => {
+        if (this.disposed) return;
+        this.heartbeat = setTimeout(() => this.beat(), heartbeatInterval(watchdog));
+      });
   }
 
   /** Send a pending edit now (before a command that must see it). */

@@ -57,8 +57,8 @@ export function formatInt(v: unknown): string {
 export function formatCompact(v: unknown): string {
   if (!finite(v)) return "–";
   const a = Math.abs(v);
-  if (a >= 1e6) return `${(v / 1e6).toFixed(a >= 1e8 ? 0 : 2)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`;
+  if (a >= 1e6) return `${Number((v / 1e6).toFixed(a >= 1e8 ? 0 : 2))}M`;
+  if (a >= 1e4) return `${Number((v / 1e3).toFixed(a >= 1e5 ? 0 : 1))}k`;
   return formatInt(v);
 }
 

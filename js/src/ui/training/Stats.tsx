@@ -52,14 +52,14 @@ function LossesView({ losses }: { losses: Metrics["losses"] }) {
   return (
     <div className="ms-losses" data-testid="losses">
       <div className="ms-section-title">Losses</div>
-      <dl>
+      <div className="ms-loss-grid">
         {rows.map((r) => (
-          <div key={r.key} data-loss={r.key}>
-            <dt>{r.label}</dt>
-            <dd>{r.value}</dd>
+          <div key={r.key} className="ms-loss" data-loss={r.key}>
+            <span>{r.label}</span>
+            <b>{r.value}</b>
           </div>
         ))}
-      </dl>
+      </div>
     </div>
   );
 }

@@ -35,7 +35,7 @@ export function TrainingPanel() {
 }
 
 function stateLabel(m: Metrics): string {
-  if (m.state === "training") return m.attached ? "Training (other window)" : "Training";
+  if (m.state === "training") return "Training";
   if (m.state === "stopping") return "Stopping";
   if (m.status === "failed") return "Failed";
   return m.status === "finished" ? "Finished" : "Stopped";
@@ -100,7 +100,10 @@ function PanelBar({ m, mode }: { m: Metrics; mode: "side" | "open" | "peek" }) {
       <span className={`ms-live${live ? " on" : ""}`} aria-hidden="true" />
       <span className="ms-train-state">
         <b>{stateLabel(m)}</b>
-        <span>{formatInt(m.global_step)} moves</span>
+        <span>
+          {m.attached ? "in another window · " : ""}
+          {formatInt(m.global_step)} moves
+        </span>
       </span>
       <Sparkline curve={m.score_curve} />
       <span className="ms-peek-num" data-testid="peek-mean">

@@ -187,6 +187,9 @@ class StudioSession:
     def _follow(self, run_id: str) -> None:
         curve: list[list[float]] = []
         last_step: int | None = None
+        # The latest row, kept: the run's last poll may bring no new row, and the closing
+        # snapshot must still be complete (counters, scores, usage), not just a state.
+        latest: dict[str, Any] = {}
         while not self._watch_stop.is_set():
             try:
                 rows = self.store.metrics(run_id, since_step=None if last_step is None
@@ -197,12 +200,12 @@ class StudioSession:
                 break
             for step, m in rows:
                 last_step = step
+                latest = m
                 if m.get("mean_score") is not None:
                     curve.append([step, m["mean_score"]])
             if rows or run.status != "running":
                 from modelstudio_widget.training.manager import downsample
 
-                latest = rows[-1][1] if rows else {}
                 state = "training" if run.status == "running" else "idle"
                 self.publish({**latest, "state": state, "run_id": run_id, "attached": True,
                               "score_curve": downsample(curve)})

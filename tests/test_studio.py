@@ -116,6 +116,8 @@ def test_a_reloaded_page_attaches_to_the_run_and_can_stop_it(
         other.heartbeat()
         assert other.stop(design_id, "req-stop")["requested"] is True
         wait_for(lambda: seen and seen[-1]["state"] == "idle")
+        # The closing snapshot is complete, not just a state (a page renders it as is).
+        assert seen[-1]["update"] >= 2 and seen[-1]["global_step"] > 0
         assert session.store.get_run(run_id).status == "stopped"
         assert not other.training
     finally:

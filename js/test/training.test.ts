@@ -356,3 +356,13 @@ test("controller: the first heartbeat goes out at once", () => {
   assert.ok(model.sent.some((m) => m.name === "heartbeat"));
   c.dispose();
 });
+
+test("chart: the y range is rounded out to whole steps, gridlines at both ends", () => {
+  const box = { width: 300, height: 160, pad: [40, 10, 10, 20] as [number, number, number, number] };
+  const g = chartGeometry([[0, 300], [1000, 955]], box);
+  assert.deepEqual(g.yTicks.map((t) => t.value), [0, 500, 1000]);
+  assert.ok(Math.abs(g.yTicks[2].y - 10) < 0.01, "the top tick sits at the top of the plot");
+  assert.ok(Math.abs(g.yTicks[0].y - 140) < 0.01, "zero at the bottom");
+  const flat = chartGeometry([[0, 50], [10, 50]], box);
+  assert.ok(flat.yTicks.length >= 2, "a flat curve still gets a scale");
+});

@@ -83,10 +83,13 @@ export function chartGeometry(points: Point[], box: Box, maxPoints = 400): Chart
   let y1 = Math.max(...pts.map((p) => p[1]));
   // Scores start near zero: anchor at 0 so growth reads as growth.
   if (y0 >= 0 && y0 < y1 * 0.6) y0 = 0;
-  const yTickVals = niceTicks(y0, y1 === y0 ? y0 + 1 : y1, 3);
-  y0 = Math.min(y0, yTickVals[0] ?? y0);
-  y1 = Math.max(y1, yTickVals[yTickVals.length - 1] ?? y1);
-  if (y1 === y0) y1 = y0 + 1;
+  // Round the y range out to whole tick steps: a gridline at the top and the bottom.
+  const first = niceTicks(y0, y1 === y0 ? y0 + 1 : y1, 3);
+  const step = first.length > 1 ? first[1] - first[0] : 1;
+  y0 = Math.floor(y0 / step + 1e-9) * step;
+  y1 = Math.ceil((y1 === y0 ? y0 + step : y1) / step - 1e-9) * step;
+  if (y1 <= y0) y1 = y0 + step;
+  const yTickVals = niceTicks(y0, y1, Math.round((y1 - y0) / step));
   const sx = (x: number) => pl + ((x - x0) / (x1 - x0)) * w;
   const sy = (y: number) => pt + h - ((y - y0) / (y1 - y0)) * h;
   const coords = pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);

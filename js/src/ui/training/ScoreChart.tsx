@@ -1,6 +1,6 @@
 // The mean-score chart (SVG: crisp at any pixel ratio, themed by CSS variables) and the
 // peek bar's sparkline. The maths lives in training/chart.ts.
-import { memo, useMemo, useRef } from "react";
+import { memo, useMemo, useState } from "react";
 import { chartGeometry, cleanCurve, sparkPoints, type Point } from "../../training/chart";
 import { formatCompact } from "../../training/metrics";
 import { useWidth } from "./useWidth";
@@ -9,8 +9,8 @@ const HEIGHT = 168;
 const PAD: [number, number, number, number] = [40, 12, 10, 22];
 
 function ScoreChartView({ curve }: { curve: unknown }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const width = useWidth(ref);
+  const [el, setEl] = useState<HTMLDivElement | null>(null);
+  const width = useWidth(el);
   const points = useMemo(() => cleanCurve(curve), [curve]);
   const geo = useMemo(
     () => chartGeometry(points, { width: width || 320, height: HEIGHT, pad: PAD }, Math.max(8, Math.floor(width || 320))),
@@ -19,7 +19,7 @@ function ScoreChartView({ curve }: { curve: unknown }) {
   const [pl, pr, pt, pb] = PAD;
   const w = width || 320;
   return (
-    <div ref={ref} className="ms-chart" data-testid="score-chart" data-points={points.length} role="img" aria-label={`Mean score over ${points.length} points`}>
+    <div ref={setEl} className="ms-chart" data-testid="score-chart" data-points={points.length} role="img" aria-label={`Mean score over ${points.length} points`}>
       {points.length === 0 ? (
         <div className="ms-chart-empty">The curve starts when the first games end…</div>
       ) : (

@@ -16,18 +16,17 @@ export const SIDE_PANEL_MIN_WIDTH = 720;
 /** A drag of the bar by this many pixels opens or closes the sheet. */
 const DRAG_PX = 24;
 
-const appOf = (el: Element) => el.closest(".ms-app");
-
 export function TrainingPanel() {
   const metrics = useStudio((s) => s.metrics);
   const open = useStudio((s) => s.panelOpen);
-  const ref = useRef<HTMLElement>(null);
-  const appWidth = useWidth(ref, appOf);
+  // The app's width decides the layout (a JupyterLab cell is not the window).
+  const [el, setEl] = useState<HTMLElement | null>(null);
+  const appWidth = useWidth(el?.closest(".ms-app") ?? null);
   if (!hasRun(metrics)) return null;
   const side = appWidth >= SIDE_PANEL_MIN_WIDTH;
   const mode = side ? "side" : open ? "open" : "peek";
   return (
-    <aside ref={ref} className={`ms-train ms-train-${mode}`} data-testid="training-panel" data-mode={mode}>
+    <aside ref={setEl} className={`ms-train ms-train-${mode}`} data-testid="training-panel" data-mode={mode}>
       <PanelBar m={metrics} mode={mode} />
       {mode !== "peek" && <PanelBody m={metrics} />}
     </aside>

@@ -1,10 +1,11 @@
-// The width of an element, kept current by a ResizeObserver (charts draw in pixels).
-import { useLayoutEffect, useState, type RefObject } from "react";
+// The width of an element, kept current by a ResizeObserver (charts draw in pixels, the
+// panel picks its layout). Takes the element itself (from a callback ref held in state),
+// so it starts observing whenever the element mounts, not only on the first render.
+import { useLayoutEffect, useState } from "react";
 
-export function useWidth(ref: RefObject<Element | null>, select: (el: Element) => Element | null = (el) => el): number {
+export function useWidth(el: Element | null): number {
   const [width, setWidth] = useState(0);
   useLayoutEffect(() => {
-    const el = ref.current ? select(ref.current) : null;
     if (!el) return;
     setWidth(el.getBoundingClientRect().width);
     if (typeof ResizeObserver === "undefined") return;
@@ -13,7 +14,6 @@ export function useWidth(ref: RefObject<Element | null>, select: (el: Element) =
     });
     ro.observe(el);
     return () => ro.disconnect();
-    // `select` is a module-level function at every call site: not a dependency.
-  }, [ref]);
+  }, [el]);
   return width;
 }

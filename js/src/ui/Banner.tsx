@@ -24,8 +24,12 @@ export function Banners() {
   return (
     <div className="ms-banners">
       {worker === "failed" && (
-        <div className="ms-banner ms-banner-info" data-testid="banner-worker">
-          Instant checks are off; showing the kernel's checks.
+        <div
+          className="ms-banner ms-banner-info"
+          data-testid="banner-worker"
+          title="This browser could not start the validation worker: each edit is checked by the kernel, a moment later."
+        >
+          Instant checks off: the kernel checks each edit
         </div>
       )}
       {conflict && (

@@ -200,7 +200,9 @@ class ModelStudio(anywidget.AnyWidget):
         """A design from the page: validate, keep if it is a design, autosave."""
         if self._loading:
             return
-        with self._lock:
+        # One message back (validation, doc and designs together), not three: every
+        # message is a hop through the server for the page's round trip.
+        with self._lock, self.hold_sync():
             seq = self.design_seq
             incoming = self.design
             if self._handled == (id(incoming), seq):

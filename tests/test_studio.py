@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ FAST = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
 
 @pytest.fixture
 def session(workspace: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("modelstudio_widget.training.manager.PPOConfig", lambda: FAST)
+    monkeypatch.setenv("MODELSTUDIO_TRAIN_CONFIG", json.dumps(FAST.to_dict()))
     snaps: list[dict] = []
     store = ms.Store.in_workspace(workspace)
     s = StudioSession(workspace, store, snaps.append, checkpoint_every_s=3600)

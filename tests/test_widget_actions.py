@@ -3,6 +3,7 @@ drives them, through the kernel side with the dummy comm."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ class Page:
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    monkeypatch.setattr("modelstudio_widget.training.manager.PPOConfig", lambda: FAST)
+    monkeypatch.setenv("MODELSTUDIO_TRAIN_CONFIG", json.dumps(FAST.to_dict()))
     w = ModelStudio(workspace=tmp_path / "ws")
     yield Page(w)
     w.close()
@@ -107,7 +108,7 @@ def test_stop_with_nothing_training_says_so(page: Page) -> None:
 
 
 def test_watchdog_stops_training_when_the_page_goes_quiet(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr("modelstudio_widget.training.manager.PPOConfig", lambda: FAST)
+    monkeypatch.setenv("MODELSTUDIO_TRAIN_CONFIG", json.dumps(FAST.to_dict()))
     w = ModelStudio(workspace=tmp_path / "ws", watchdog_timeout_s=0.5)
     page = Page(w)
     try:
@@ -122,7 +123,7 @@ def test_watchdog_stops_training_when_the_page_goes_quiet(tmp_path, monkeypatch)
 
 def test_a_reloaded_page_follows_and_stops_a_run_of_another_kernel(tmp_path, monkeypatch
                                                                     ) -> None:
-    monkeypatch.setattr("modelstudio_widget.training.manager.PPOConfig", lambda: FAST)
+    monkeypatch.setenv("MODELSTUDIO_TRAIN_CONFIG", json.dumps(FAST.to_dict()))
     first = Page(ModelStudio(workspace=tmp_path / "ws"))
     second = None
     try:

@@ -7,6 +7,7 @@ On top of stock Voilà this:
   Nagle's algorithm; FINDINGS measured 3-4 ms with no-delay);
 - raises the iopub message-rate limit (jupyter_server silently drops messages above
   1000/s) and culls idle kernels (a closed phone tab leaks its kernel: voila issue 1458);
+- sends a Content-Security-Policy that keeps every request on this server (no CDN);
 - points kernels at the workspace through ``$MODELSTUDIO_WORKSPACE``.
 
 Training has its own watchdog (the widget stops a run when the page's heartbeat stops),
@@ -31,6 +32,21 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 IOPUB_MSG_RATE_LIMIT = 100_000  # messages/s: effectively never drop a widget update
 CULL_IDLE_S = 15 * 60
 CULL_INTERVAL_S = 60
+#: The page may load and connect only to this server: Voila's lab template links Font
+#: Awesome from a CDN (and a phone may be offline); the browser refuses such requests
+#: before they leave. Inline and blob: scripts are Voila's and anywidget's own loaders.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+    "worker-src 'self' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self' ws: wss:",  # older Safari does not count ws: as 'self'
+    "frame-ancestors 'self'",
+    "base-uri 'self'",
+    "form-action 'self'",
+])
 
 
 def is_loopback(ip: str) -> bool:
@@ -130,6 +146,9 @@ def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
     app = Voila()
     app.initialize(voila_argv(notebook, ip=ip, port=port, token=token,
                               open_browser=open_browser))
+    headers = dict(app.tornado_settings.get("headers", {}))
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    app.tornado_settings = {**app.tornado_settings, "headers": headers}
     host = lan_address() if ip in ("0.0.0.0", "::") else ip
     url = f"http://{host}:{app.port}/" + (f"?token={token}" if token else "")
     print_banner(url, qr=qr and not is_loopback(ip))

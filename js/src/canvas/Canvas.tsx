@@ -40,6 +40,9 @@ export function Canvas() {
   const selectedNodes = useStudio((s) => s.selectedNodes);
   const selectedEdges = useStudio((s) => s.selectedEdges);
   const loadSeq = useStudio((s) => s.doc.load_seq);
+  // In a notebook cell the wheel scrolls the notebook (a canvas that ate it would trap
+  // the page); Ctrl+wheel and trackpad pinches still zoom. The full-page app zooms.
+  const embedded = !controller.bridge.trait<boolean>("fullscreen");
   const issues = useMemo(() => issuesByBlock(result), [result]);
   const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
 
@@ -149,6 +152,8 @@ export function Canvas() {
       minZoom={MIN_ZOOM}
       maxZoom={MAX_ZOOM}
       zoomOnDoubleClick={false}
+      zoomOnScroll={!embedded}
+      preventScrolling={!embedded}
       connectOnClick
       connectionRadius={36}
       nodeDragThreshold={4}

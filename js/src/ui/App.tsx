@@ -12,6 +12,7 @@ import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
 import { MetaSheet } from "./DesignSheets";
+import { keepFromHost, useFocusHome } from "./focus";
 import { TrainingPanel } from "./training/TrainingPanel";
 
 const ARROWS: Record<string, [number, number]> = {
@@ -24,6 +25,8 @@ const ARROWS: Record<string, [number, number]> = {
 export function App({ fullscreen }: { fullscreen: boolean }) {
   const { controller } = useStudioContext();
   const store = controller.store;
+  const appRef = useRef<HTMLDivElement>(null);
+  useFocusHome(appRef);
 
   const deleteSelection = () => {
     const { selectedNodes, selectedEdges } = store.getState();
@@ -32,7 +35,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const t = e.target as HTMLElement;
-    if (t.closest("input, select, textarea")) return;
+    if (t.closest("input, select, textarea")) return keepFromHost(e);
     const mod = e.ctrlKey || e.metaKey;
     let handled = true;
     if (mod && e.key.toLowerCase() === "z") {
@@ -60,11 +63,13 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       // Keep JupyterLab's own shortcuts (cell undo, arrows) out of the canvas.
       e.preventDefault();
       e.stopPropagation();
+    } else {
+      keepFromHost(e); // and JupyterLab's command-mode keys (A, B, D D, Shift+Enter) too
     }
   };
 
   return (
-    <div className={`ms-app${fullscreen ? " ms-full" : ""}`} tabIndex={-1} onKeyDown={onKeyDown}>
+    <div ref={appRef} className={`ms-app${fullscreen ? " ms-full" : ""}`} tabIndex={-1} onKeyDown={onKeyDown}>
       <Header />
       {/* The canvas and the training panel: stacked on a phone, side by side when wide. */}
       <div className="ms-work">

@@ -16,7 +16,17 @@ interface Drag {
   y0: number;
   x: number;
   y: number;
+  /** The studio's top-left corner on screen: the ghost is placed inside the studio. */
+  left: number;
+  top: number;
   active: boolean;
+}
+
+/** The studio's corner on screen (a notebook scrolls it; fixed positioning would be
+ * relative to JupyterLab's transformed panels, not the page). */
+function origin(el: Element): { left: number; top: number } {
+  const r = el.closest(".ms-app")?.getBoundingClientRect();
+  return { left: r?.left ?? 0, top: r?.top ?? 0 };
 }
 
 export function Palette() {
@@ -50,7 +60,7 @@ export function Palette() {
 
   const onPointerDown = (spec: BlockSpec) => (e: ReactPointerEvent<HTMLButtonElement>) => {
     if (e.button > 0) return;
-    update({ spec, pointer: e.pointerId, x0: e.clientX, y0: e.clientY, x: e.clientX, y: e.clientY, active: false });
+    update({ spec, pointer: e.pointerId, x0: e.clientX, y0: e.clientY, x: e.clientX, y: e.clientY, ...origin(e.currentTarget), active: false });
   };
   const onPointerMove = (e: ReactPointerEvent<HTMLButtonElement>) => {
     const d = dragRef.current;
@@ -59,8 +69,9 @@ export function Palette() {
     const dy = e.clientY - d.y0;
     let active = d.active;
     if (!active && Math.hypot(dx, dy) > DRAG_START_PX) {
-      // Upward means "out of the strip"; sideways is the strip's own scrolling.
-      if (-dy > Math.abs(dx)) {
+      // A finger: upward means "out of the strip", sideways is the strip's own scrolling.
+      // A mouse does not scroll the strip by dragging: any direction drags the block.
+      if (e.pointerType === "mouse" || -dy > Math.abs(dx)) {
         active = true;
         e.currentTarget.setPointerCapture(e.pointerId);
       } else {
@@ -68,7 +79,7 @@ export function Palette() {
         return;
       }
     }
-    update({ ...d, x: e.clientX, y: e.clientY, active });
+    update({ ...d, x: e.clientX, y: e.clientY, ...origin(e.currentTarget), active });
   };
   const onPointerUp = (e: ReactPointerEvent<HTMLButtonElement>) => {
     const d = dragRef.current;
@@ -103,7 +114,7 @@ export function Palette() {
         ))}
       </nav>
       {drag?.active && (
-        <div className="ms-ghost" style={{ left: drag.x, top: drag.y, "--c": drag.spec.color } as CSSProperties}>
+        <div className="ms-ghost" style={{ left: drag.x - drag.left, top: drag.y - drag.top, "--c": drag.spec.color } as CSSProperties}>
           {drag.spec.label}
         </div>
       )}

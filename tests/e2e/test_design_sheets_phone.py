@@ -101,7 +101,7 @@ def test_deleting_a_design_asks_first_in_a_sheet(phone, app_workspace):
     page = phone.open().page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    keep = new_design(phone, "Keep me")
+    keep = new_design(phone, "Keep me", "tiny")  # what opens next: not empty (phone.open)
     doomed = new_design(phone, "Delete me", "tiny")
     page.get_by_test_id("design-name").tap()
     page.get_by_test_id(f"delete-{doomed}").tap()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class Notebook:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.errors: list[str] = []
+        self.dialogs: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def open_and_run(self, url: str) -> None:
@@ -59,6 +61,7 @@ class Notebook:
         page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]").wait_for(timeout=60_000)
         cell = page.locator(".jp-Cell").first
         for _ in range(5):
+            self.dismiss_dialogs()
             # a Shift+Enter while the session is still connecting is dropped: try again
             cell.locator(".cm-content").click()
             page.keyboard.press("Shift+Enter")
@@ -76,6 +79,14 @@ class Notebook:
             self.shot("jupyterlab-failed-to-render")
             raise
         self.wait_synced()
+
+    def dismiss_dialogs(self) -> None:
+        """Accept any dialog the Lab put up (e.g. a kernel choice on a slow start)."""
+        dialog = self.page.locator(".jp-Dialog")
+        if dialog.count():
+            self.dialogs.append(dialog.first.inner_text())
+            self.page.locator(".jp-Dialog .jp-mod-accept").first.click()
+            dialog.first.wait_for(state="detached")
 
     def state(self, expr: str) -> Any:
         return self.page.evaluate(
@@ -132,6 +143,8 @@ def nb(lab: Lab, browser: Any) -> Iterator[Notebook]:
     n.open_and_run(lab.url("lab/tree/studio.ipynb"))
     yield n
     ctx.close()
+    if n.dialogs:
+        warnings.warn(f"JupyterLab showed dialogs: {n.dialogs}", stacklevel=1)
     assert not n.errors, f"page errors: {n.errors}"
 
 

@@ -49,7 +49,10 @@ def phone_without_workers(request: Any, browser: Any, app_url: str):
 
 def test_without_a_worker_the_kernel_validates_and_blocks_still_turn_red(phone_without_workers):
     phone = phone_without_workers
-    page = phone.open().page
+    page = phone.page
+    page.goto(phone.url)  # whatever design opens (other tests' leftovers), even an empty one
+    page.get_by_test_id("canvas").wait_for(timeout=60_000)
+    phone.wait_synced()
     banner = page.get_by_test_id("banner-worker")
     banner.wait_for()  # at once, or after the answer timeout for a silent worker
     assert phone.state("s.worker") == "failed"

@@ -17,6 +17,26 @@ export function snapPoint(p: { x: number; y: number }, grid = GRID): { x: number
   return { x: snap(p.x, grid), y: snap(p.y, grid) };
 }
 
+/**
+ * The zoom rounded down to a quarter-octave step (…, 0.71, 0.84, 1, 1.19, …). Styles keyed
+ * to the zoom (port touch targets) follow the step, not every frame of a pinch; rounding
+ * down errs on the side of larger targets (at most 19% larger than asked).
+ */
+export function zoomStep(z: number): number {
+  if (!Number.isFinite(z) || z <= 0) return 1;
+  return Number((2 ** (Math.floor(Math.log2(z) * 4 + 1e-9) / 4)).toFixed(4));
+}
+
+/**
+ * The step to use at zoom `z` when `current` is in use: it stays while `z` is within
+ * [0.9, 1.25) of it (touch targets 40-55 px instead of 44), so hovering around a step
+ * boundary (zoom 1, where fitView lands) does not restyle the canvas on every gesture.
+ */
+export function nextZoomStep(current: number | null, z: number): number {
+  if (current !== null && z >= current * 0.9 && z < current * 1.25) return current;
+  return zoomStep(z);
+}
+
 export function clampZoom(z: number, min = MIN_ZOOM, max = MAX_ZOOM): number {
   if (!Number.isFinite(z)) return min;
   return Math.min(max, Math.max(min, z));

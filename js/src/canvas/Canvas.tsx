@@ -15,7 +15,7 @@ import {
   type NodeChange,
   type ReactFlowState,
 } from "@xyflow/react";
-import { BLOCK_W, GRID, MAX_ZOOM, MIN_ZOOM, clampZoom } from "../geometry";
+import { BLOCK_W, GRID, LOD_ZOOM, MAX_ZOOM, MIN_ZOOM, clampZoom, nextZoomStep } from "../geometry";
 import { connect, connectionProblem, moveBlocks } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
 import type { Edge, Position } from "../types";
@@ -131,10 +131,6 @@ export function Canvas() {
     [catalog, store],
   );
 
-  // While the view moves, cards drop their blurred shadow (paint is what costs at 200).
-  const onMoveStart = useCallback(() => wrapper.current?.classList.add("ms-moving"), []);
-  const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("ms-moving"), []);
-
   return (
     <div ref={wrapper} className="ms-flow">
     <ReactFlow<BlockNodeType, FlowEdgeT>
@@ -160,11 +156,9 @@ export function Canvas() {
       deleteKeyCode={null}
       selectionKeyCode={null}
       multiSelectionKeyCode={["Meta", "Control", "Shift"]}
-      onMoveStart={onMoveStart}
-      onMoveEnd={onMoveEnd}
       proOptions={{ hideAttribution: true }}
     >
-      <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.6} className="ms-grid" />
+      <Grid />
       <CanvasBindings loadSeq={loadSeq} canvas={canvas} />
       <ConnectHint />
     </ReactFlow>
@@ -172,13 +166,19 @@ export function Canvas() {
   );
 }
 
-const zoomSelector = (s: ReactFlowState) => s.transform[2];
+const lodSelector = (s: ReactFlowState) => s.transform[2] < LOD_ZOOM;
+
+/** The dot grid, above LOD_ZOOM only: below it the dots are noise and their repaint on
+ * every frame of a pinch was a large part of the frame time at 200 blocks. */
+function Grid() {
+  const lod = useStore(lodSelector);
+  return lod ? null : <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.6} className="ms-grid" />;
+}
 
 /** Exposes the canvas API, keeps data-zoom current, installs the touch extras. */
 function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnType<typeof useStudioContext>["canvas"] }) {
   const rf = useReactFlow();
   const rfStore = useStoreApi();
-  const zoom = useStore(zoomSelector);
   const domNode = useStore((s) => s.domNode);
   const { controller } = useStudioContext();
 
@@ -198,14 +198,32 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
     [rf, rfStore, domNode, controller],
   );
 
+  // The zoom follows the store outside React: re-rendering this component on every
+  // frame of a pinch was work for nothing.
   useEffect(() => {
     const root = domNode?.closest<HTMLElement>("[data-testid=canvas]");
     if (!root) return;
-    root.dataset.zoom = zoom.toFixed(3);
-    // A custom property on the root restyles every block: set it once the zoom settles.
-    const t = setTimeout(() => root.style.setProperty("--ms-zoom", String(zoom)), 150);
-    return () => clearTimeout(t);
-  }, [zoom, domNode]);
+    let last = Number.NaN;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const apply = (zoom: number) => {
+      if (zoom === last) return;
+      last = zoom;
+      root.dataset.zoom = zoom.toFixed(3);
+      // A custom property on the root restyles every element under it (~150 ms at 200
+      // blocks on a throttled phone): set it once the zoom settles, and only when the
+      // zoom has left its step.
+      clearTimeout(timer);
+      const current = parseFloat(root.style.getPropertyValue("--ms-zoom"));
+      const step = nextZoomStep(Number.isFinite(current) ? current : null, zoom);
+      if (step !== current) timer = setTimeout(() => root.style.setProperty("--ms-zoom", String(step)), 150);
+    };
+    apply(rfStore.getState().transform[2]);
+    const unsubscribe = rfStore.subscribe((s) => apply(s.transform[2]));
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [domNode, rfStore]);
 
   useEffect(() => {
     canvas.current = {

@@ -215,6 +215,10 @@ def test_keyboard_shortcuts_stay_in_the_canvas_and_lab_keeps_its_own(nb: Noteboo
     time.sleep(0.3)
     assert nb.cells() == cells
     nb.wait_synced()
+    # Lab's application chords still work from inside the studio: Ctrl+S saves the notebook
+    assert page.locator(".lm-TabBar-tab.jp-mod-dirty").count() >= 1
+    page.keyboard.press("Control+s")
+    page.locator(".lm-TabBar-tab.jp-mod-dirty").wait_for(state="detached")
     # ...and Lab's shortcuts work once the focus is elsewhere: B inserts a cell below
     page.locator(".jp-Cell").nth(1).locator(".jp-InputPrompt").click()
     page.keyboard.press("Escape")

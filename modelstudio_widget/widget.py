@@ -472,7 +472,9 @@ class ModelStudio(anywidget.AnyWidget):
 
     @COMMANDS.command("train")
     def _cmd_train(self, request_id: str) -> Any:
-        result = self._action("training", "Starting training", request_id,
+        # "training" only once the run exists (starting builds the model: seconds when
+        # torch is first imported).
+        result = self._action("idle", "Starting training…", request_id,
                               lambda: self.session.train(self._good, self._design_id,
                                                          request_id))
         self._set_status("training", "Training", request_id)

@@ -54,8 +54,11 @@ def summary(frames: list[float]) -> str:
     if not frames:
         return "no frames"
     p95 = frames[min(len(frames) - 1, int(0.95 * len(frames)))]
+    # Frame times come in vsync multiples (16.7, 33.3, ...): the share of late frames
+    # (a vsync missed) moves where p95 cannot.
+    late = sum(f > 20 for f in frames) / len(frames)
     return (f"median {statistics.median(frames):5.1f} ms  p95 {p95:5.1f} ms  "
-            f"({len(frames)} frames)")
+            f"late {late:5.1%}  ({len(frames)} frames)")
 
 
 def main() -> None:

@@ -65,6 +65,10 @@ def test_phone_layout(phone):
         " return !(hit && (hit === h || h.contains(hit))); }).map(h => h.dataset.testid)")
     assert covered == []
     assert float(page.get_by_test_id("param-count").get_attribute("data-params")) > 0
+    # the instant checks run (the app's Content-Security-Policy lets the blob: worker start)
+    page.wait_for_function("() => document.querySelector('.ms-root').__studio.store"
+                           ".getState().worker === 'ok'")
+    assert page.get_by_test_id("banner-worker").count() == 0
     phone.shot("phone-start")
 
 

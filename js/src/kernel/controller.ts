@@ -66,8 +66,10 @@ export class StudioController {
       metrics: b.trait<Metrics>("metrics") ?? null,
       compileResult: b.trait<CompileResult>("compile_result") ?? null,
     });
-    this.startWorker(catalog);
+    // The design first: the worker's first answer is then about the design on screen
+    // (before, it validated the empty placeholder and stayed "starting" until an edit).
     this.loadFromKernel();
+    this.startWorker(catalog);
 
     b.watch<Catalog>("catalog", (c) => {
       this.store.set({ catalog: c });

@@ -2,7 +2,7 @@
 // score, moves/s) that a tap or an upward drag turns into a bottom sheet with everything;
 // in a wide cell (JupyterLab) a column beside the canvas. Rendered from the latest
 // complete snapshot only, so a reloaded page that attached to a run shows it at once.
-import { useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import { formatCompact, formatInt, hasRun, isLive, type Metrics } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { LiveBoard } from "./LiveBoard";
@@ -22,8 +22,16 @@ export function TrainingPanel() {
   // The app's width decides the layout (a JupyterLab cell is not the window).
   const [el, setEl] = useState<HTMLElement | null>(null);
   const appWidth = useWidth(el?.closest(".ms-app") ?? null);
-  if (!hasRun(metrics)) return null;
-  const side = appWidth >= SIDE_PANEL_MIN_WIDTH;
+  const run = hasRun(metrics);
+  const side = run && appWidth >= SIDE_PANEL_MIN_WIDTH;
+  // The column takes width from the canvas: fit the design into what is left.
+  const { canvas } = useStudioContext();
+  useEffect(() => {
+    if (!side) return;
+    const frame = requestAnimationFrame(() => canvas.current?.fit());
+    return () => cancelAnimationFrame(frame);
+  }, [side, canvas]);
+  if (!run) return null;
   const mode = side ? "side" : open ? "open" : "peek";
   return (
     <aside ref={setEl} className={`ms-train ms-train-${mode}`} data-testid="training-panel" data-mode={mode}>

@@ -294,10 +294,16 @@ def test_a_reload_mid_training_follows_the_run_and_can_stop_it(
     assert phone.state("s.metrics.run_id") == Store.in_workspace(ws).list_runs(design_id)[0].id
     assert page.get_by_test_id("btn-stop").is_enabled()
     assert page.get_by_test_id("btn-train").is_disabled()
-    open_panel(phone)
+    # A finger drags the peek bar up into the sheet (and back down).
+    x, y = phone.centre("train-peek")
+    phone.drag((x, y), (x, y - 200))
+    page.wait_for_selector("[data-testid=training-panel][data-mode=open]")
     n = wait_chart_beyond(phone, 0)
     wait_chart_beyond(phone, n)  # live: it keeps updating
     phone.shot("dod-7-reloaded")
+    x, y = phone.centre("train-peek")
+    phone.drag((x, y), (x, y + 60))  # stays on the screen: 844 px tall
+    page.wait_for_selector("[data-testid=training-panel][data-mode=peek]")
 
     page.get_by_test_id("btn-stop").tap()
     wait_state(phone, "idle", timeout=30)

@@ -5,6 +5,16 @@ export const MIN_ZOOM = 0.25;
 export const MAX_ZOOM = 2;
 /** Below this zoom blocks draw as plain coloured rectangles. */
 export const LOD_ZOOM = 0.4;
+/** Below this zoom a card drops its second line (under ~7 px on screen: unreadable, and
+ * text is what a card costs to paint). */
+export const SUBLINE_ZOOM = 0.6;
+
+export type Detail = "rect" | "title" | "full";
+
+/** How much of a card to draw at zoom `z`. */
+export function detailAt(z: number): Detail {
+  return z < LOD_ZOOM ? "rect" : z < SUBLINE_ZOOM ? "title" : "full";
+}
 /** A block card's size in canvas units (a whole number of grid steps). */
 export const BLOCK_W = 224;
 export const BLOCK_H = 64;

@@ -1,7 +1,7 @@
 // The zoom steps that port touch targets follow (restyling 200 blocks per frame is not free).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { nextZoomStep, zoomStep } from "../src/geometry";
+import { detailAt, nextZoomStep, zoomStep } from "../src/geometry";
 
 test("zoom steps are quarter octaves, rounded down (targets never shrink below 44 px)", () => {
   assert.equal(zoomStep(1), 1);
@@ -32,4 +32,13 @@ test("a step holds while the zoom stays near it (no restyle per gesture around z
     step = next;
   }
   assert.equal(changes, 0, "no restyle, not one per gesture");
+});
+
+test("cards lose detail as the zoom drops: full, then title only, then a rectangle", () => {
+  assert.equal(detailAt(1), "full");
+  assert.equal(detailAt(0.6), "full");
+  assert.equal(detailAt(0.59), "title");
+  assert.equal(detailAt(0.4), "title");
+  assert.equal(detailAt(0.39), "rect");
+  assert.equal(detailAt(0.25), "rect");
 });

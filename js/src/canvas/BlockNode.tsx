@@ -1,9 +1,10 @@
 // One block on the canvas. Kept shallow (FINDINGS: rich blocks cost paint at 200 blocks);
-// below LOD_ZOOM it is a plain coloured rectangle (the handles stay for the edges).
+// below SUBLINE_ZOOM it drops its second line, below LOD_ZOOM it is a plain coloured
+// rectangle (the handles stay, hidden, for the edges).
 import { memo, type CSSProperties } from "react";
 import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
 import { summary } from "../catalog";
-import { LOD_ZOOM } from "../geometry";
+import { detailAt } from "../geometry";
 import { MOE_TYPE } from "../training/heat";
 import type { BlockState } from "../state/selectors";
 import type { BlockSpec, Component } from "../types";
@@ -19,17 +20,19 @@ export interface BlockData extends Record<string, unknown> {
 
 export type BlockNodeType = Node<BlockData, "block">;
 
-const lodSelector = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
+// A string: the card re-renders when the level changes, not on every zoom frame.
+const detailSelector = (s: { transform: [number, number, number] }) => detailAt(s.transform[2]);
 
 function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selected }: NodeProps<BlockNodeType>) {
-  const lod = useStore(lodSelector);
+  const detail = useStore(detailSelector);
+  const lod = detail === "rect";
   const { spec, component, state } = data;
   const style = { "--c": spec?.color ?? "#94a3b8" } as CSSProperties;
   const hasIn = !spec || spec.inputs.length > 0;
   const hasOut = !spec || spec.outputs.length > 0;
   return (
     <div
-      className={`ms-block${lod ? " ms-lod" : ""}${selected ? " ms-selected" : ""}${component.type === MOE_TYPE ? " ms-moe" : ""}`}
+      className={`ms-block${lod ? " ms-lod" : detail === "title" ? " ms-brief" : ""}${selected ? " ms-selected" : ""}${component.type === MOE_TYPE ? " ms-moe" : ""}`}
       data-testid={`block-${id}`}
       data-x={Math.round(positionAbsoluteX)}
       data-y={Math.round(positionAbsoluteY)}
@@ -39,7 +42,7 @@ function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selecte
     >
       {hasIn && <Handle type="target" position={Position.Top} className="ms-port" data-testid={`port-in-${id}`} />}
       {!lod && <div className="ms-block-title">{spec?.label ?? component.type}</div>}
-      {!lod && (
+      {detail === "full" && (
         <div className="ms-block-sub">
           {id}
           {spec && spec.props.length ? ` · ${summary(spec, component.props, 2)}` : ""}

@@ -76,6 +76,19 @@ class Phone:
     def reload(self) -> Phone:
         return self.open()
 
+    def new_design(self, name: str, template: str = "") -> str:
+        """Create a design through the designs sheet, as a user would; its id."""
+        page = self.page
+        page.get_by_test_id("design-name").tap()
+        page.get_by_test_id("new-design-name").fill(name)
+        if template:
+            page.get_by_test_id("new-design-template").select_option(template)
+        page.get_by_test_id("new-design").tap()
+        page.wait_for_function(
+            f"() => document.querySelector('[data-testid=design-name]').textContent === {name!r}")
+        self.wait_synced()
+        return self.state("s.doc.design_id")
+
     # -- state probes (the page's controller hangs off the widget element)
     def state(self, expr: str) -> Any:
         return self.page.evaluate(

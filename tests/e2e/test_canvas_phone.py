@@ -14,19 +14,6 @@ TOOLBAR = ["btn-undo", "btn-redo", "btn-compile", "btn-train", "btn-stop", "btn-
            "btn-export-onnx"]
 
 
-def new_design(phone, name: str, template: str = "") -> str:
-    """Create a design through the designs sheet, as a user would."""
-    page = phone.page
-    page.get_by_test_id("design-name").tap()
-    page.get_by_test_id("new-design-name").fill(name)
-    if template:
-        page.get_by_test_id("new-design-template").select_option(template)
-    page.get_by_test_id("new-design").tap()
-    page.wait_for_function(
-        f"() => document.querySelector('[data-testid=design-name]').textContent === {name!r}")
-    phone.wait_synced()
-    return phone.state("s.doc.design_id")
-
 
 def blocks(phone) -> list[str]:
     return phone.state("s.history.present.components.map(c => c.id)")
@@ -74,7 +61,7 @@ def test_phone_layout(phone):
 
 def test_add_connect_undo_redo_and_the_kernel_keeps_it(phone, app_workspace):
     page = phone.open().page
-    design_id = new_design(phone, "Tap to connect")
+    design_id = phone.new_design("Tap to connect")
     assert blocks(phone) == []
     page.get_by_test_id("palette-item-board_input").tap()
     page.get_by_test_id("palette-item-action_output").tap()
@@ -103,7 +90,7 @@ def test_add_connect_undo_redo_and_the_kernel_keeps_it(phone, app_workspace):
 
 def test_drag_snaps_to_the_grid_and_undoes(phone):
     page = phone.open().page
-    new_design(phone, "Drag me", "transformer")
+    phone.new_design("Drag me", "transformer")
     bid = blocks(phone)[1]
     block = page.get_by_test_id(f"block-{bid}")
     x0, y0 = int(block.get_attribute("data-x")), int(block.get_attribute("data-y"))
@@ -156,7 +143,7 @@ def test_pinch_zooms_within_bounds_on_the_canvas_and_on_blocks(phone):
 
 def test_invalid_d_model_turns_the_block_red_and_survives_a_reload(phone, app_workspace):
     page = phone.open().page
-    design_id = new_design(phone, "Bad width", "transformer")
+    design_id = phone.new_design("Bad width", "transformer")
     tid = phone.state("s.history.present.components.find(c => c.type === 'transformer_layer').id")
     page.get_by_test_id(f"block-{tid}").tap()
     page.get_by_test_id("inspector").wait_for()
@@ -195,7 +182,7 @@ def test_invalid_d_model_turns_the_block_red_and_survives_a_reload(phone, app_wo
 
 def test_long_press_opens_the_action_sheet_with_duplicate_first(phone):
     page = phone.open().page
-    new_design(phone, "Long press", "transformer")
+    phone.new_design("Long press", "transformer")
     before = blocks(phone)
     bid = before[1]
     phone.hold(phone.centre(f"block-{bid}"), 0.65)
@@ -222,7 +209,7 @@ def viewport(phone) -> tuple[float, float, float]:
 
 def test_drag_a_block_out_of_the_palette_lands_under_the_finger(phone):
     page = phone.open().page
-    new_design(phone, "Drag out")  # empty: no fit may be pending for the first block
+    phone.new_design("Drag out")  # empty: no fit may be pending for the first block
     start = phone.centre("palette-item-embedding")
     canvas = phone.box("canvas")
     end = (canvas["x"] + canvas["width"] / 2 + 21, canvas["y"] + canvas["height"] / 3 + 7)

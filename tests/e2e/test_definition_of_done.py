@@ -68,19 +68,6 @@ def phones(browser: Any) -> Iterator[Callable[[str], Phone]]:
 
 
 # ---------------------------------------------------------------------------- helpers
-def new_design(phone: Phone, name: str, template: str = "") -> str:
-    page = phone.page
-    page.get_by_test_id("design-name").tap()
-    page.get_by_test_id("new-design-name").fill(name)
-    if template:
-        page.get_by_test_id("new-design-template").select_option(template)
-    page.get_by_test_id("new-design").tap()
-    page.wait_for_function(
-        f"() => document.querySelector('[data-testid=design-name]').textContent === {name!r}")
-    phone.wait_synced()
-    return phone.state("s.doc.design_id")
-
-
 def wait_state(phone: Phone, state: str, timeout: float = 30.0) -> None:
     phone.page.wait_for_function(
         f"() => document.querySelector('[data-testid=status]')?.dataset.state === {state!r}",
@@ -140,7 +127,7 @@ def test_definition_of_done(phones: Callable[[str], Phone], trainer_app: tuple[s
     page = phone.page
 
     # 1. A new design from the MoE template (so the heat map has a block to live on).
-    design_id = new_design(phone, "Definition of done", template="moe")
+    design_id = phone.new_design("Definition of done", template="moe")
     moe = phone.state(f"s.history.present.components.find(c => c.type === {MOE_TYPE!r}).id")
     phone.shot("dod-1-new-design")
 
@@ -276,7 +263,7 @@ def test_bad_messages_get_error_replies_and_the_kernel_keeps_working(
 def test_the_watchdog_stops_a_run_whose_page_is_gone(phones: Callable[[str], Phone]) -> None:
     with studio({**FAST_TRAINING, "MODELSTUDIO_WATCHDOG_S": "4"}) as (url, ws):
         phone = phones(url).open()
-        design_id = new_design(phone, "Orphan", template="tiny")
+        design_id = phone.new_design("Orphan", template="tiny")
         phone.page.get_by_test_id("btn-train").tap()
         wait_state(phone, "training")
         store = Store.in_workspace(ws)
@@ -298,7 +285,7 @@ def test_a_reload_mid_training_follows_the_run_and_can_stop_it(
     url, ws = trainer_app
     phone = phones(url).open()
     page = phone.page
-    design_id = new_design(phone, "Reloaded", template="tiny")
+    design_id = phone.new_design("Reloaded", template="tiny")
     page.get_by_test_id("btn-train").tap()
     wait_state(phone, "training")
     open_panel(phone)

@@ -4,7 +4,6 @@ design settings (the catalog's ``meta`` defaults) and the confirmation before a 
 from __future__ import annotations
 
 import pytest
-from test_canvas_phone import new_design  # type: ignore[import-not-found]
 
 from modelstudio_widget.store import Store
 
@@ -25,7 +24,7 @@ def wait_state(phone, bid: str, state: str) -> None:
 
 def test_design_settings_edit_the_defaults_through_the_normal_edit_path(phone, app_workspace):
     page = phone.open().page
-    design_id = new_design(phone, "Settings", "transformer")
+    design_id = phone.new_design("Settings", "transformer")
     layers = phone.state("s.history.present.components"
                          ".filter(c => c.type === 'transformer_layer').map(c => c.id)")
     wide = phone.state("s.history.present.components"
@@ -101,8 +100,8 @@ def test_deleting_a_design_asks_first_in_a_sheet(phone, app_workspace):
     page = phone.open().page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    keep = new_design(phone, "Keep me", "tiny")  # what opens next: not empty (phone.open)
-    doomed = new_design(phone, "Delete me", "tiny")
+    keep = phone.new_design("Keep me", "tiny")  # what opens next: not empty (phone.open)
+    doomed = phone.new_design("Delete me", "tiny")
     page.get_by_test_id("design-name").tap()
     page.get_by_test_id(f"delete-{doomed}").tap()
     confirm = page.get_by_test_id("confirm-delete")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from conftest import PHONE, Phone  # type: ignore[import-not-found]
-from test_canvas_phone import new_design  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +57,7 @@ def test_without_a_worker_the_kernel_validates_and_blocks_still_turn_red(phone_w
     assert phone.state("s.worker") == "failed"
     assert "kernel" in banner.text_content()
 
-    new_design(phone, "No worker", "transformer")
+    phone.new_design("No worker", "transformer")
     tid = phone.state("s.history.present.components.find(c => c.type === 'transformer_layer').id")
     page.get_by_test_id(f"block-{tid}").tap()
     page.get_by_test_id("inspector").wait_for()

@@ -76,6 +76,13 @@ JUNK = st.recursive(
 )
 
 
+def _still_mutable(d: Any) -> bool:
+    """Whether the mutations below can still reach into d (junk may have replaced its parts)."""
+    return (isinstance(d.get("components"), list) and isinstance(d.get("edges"), list)
+            and all(isinstance(c, dict) and isinstance(c.get("props"), dict)
+                    for c in d["components"]))
+
+
 @st.composite
 def mutated_designs(draw: st.DrawFn) -> Any:
     """A valid design with one to three random mutations (which may or may not break it)."""
@@ -105,6 +112,6 @@ def mutated_designs(draw: st.DrawFn) -> Any:
             edges[draw(st.integers(0, len(edges) - 1))] = draw(JUNK)
         elif what == 9 and comps:
             draw(st.sampled_from(comps))["position"] = draw(JUNK)
-        if not isinstance(d.get("components"), list) or not isinstance(d.get("edges"), list):
+        if not _still_mutable(d):
             break
     return d

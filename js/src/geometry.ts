@@ -39,11 +39,12 @@ export function zoomStep(z: number): number {
 
 /**
  * The step to use at zoom `z` when `current` is in use: it stays while `z` is within
- * [0.9, 1.25) of it (touch targets 40-55 px instead of 44), so hovering around a step
- * boundary (zoom 1, where fitView lands) does not restyle the canvas on every gesture.
+ * [0.97, 1.25) of it (port targets are sized for 0.97 of the step, so they stay >= 44 px),
+ * so hovering around a step boundary (zoom 1, where fitView lands) does not restyle the
+ * canvas on every gesture.
  */
 export function nextZoomStep(current: number | null, z: number): number {
-  if (current !== null && z >= current * 0.9 && z < current * 1.25) return current;
+  if (current !== null && z >= current * 0.97 && z < current * 1.25) return current;
   return zoomStep(z);
 }
 

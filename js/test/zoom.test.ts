@@ -19,7 +19,8 @@ test("zoom steps are quarter octaves, rounded down (targets never shrink below 4
 
 test("a step holds while the zoom stays near it (no restyle per gesture around zoom 1)", () => {
   assert.equal(nextZoomStep(null, 0.999), 0.8409, "no step yet: the plain step");
-  assert.equal(nextZoomStep(1, 0.95), 1, "a little below: kept (targets ~42 px)");
+  assert.equal(nextZoomStep(1, 0.98), 1, "a little below: kept (targets sized for it)");
+  assert.equal(nextZoomStep(1, 0.95), 0.8409, "below 0.97: the new step (targets would shrink)");
   assert.equal(nextZoomStep(1, 1.2), 1, "a little above: kept (targets larger)");
   assert.equal(nextZoomStep(1, 0.85), 0.8409, "well below: the new step");
   assert.equal(nextZoomStep(1, 1.3), 1.1892, "well above: the new step");

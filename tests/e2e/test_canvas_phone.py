@@ -38,11 +38,12 @@ def test_phone_layout(phone):
         assert page.get_by_test_id(f"palette-item-{t}").count() == 1, t
         assert phone.box(f"palette-item-{t}")["height"] >= 44
     # ports: the touch target around a port's dot (the first is an output at a card's
-    # bottom) is 44 px wide and reaches out of the card
+    # bottom) is 44 px wide and reaches out of the card (where two cards face each other
+    # the targets share the gap: 44 x 44 alone is test_port_targets_stay_44_px_at_every_zoom)
     port = page.locator(".react-flow__handle").first
     assert port.evaluate(
         "el => { const r = el.getBoundingClientRect(); const x = r.left + r.width / 2 + 20;"
-        " const y = r.bottom + 20; const hit = document.elementFromPoint(x, y);"
+        " const y = r.top + r.height / 2 + 12; const hit = document.elementFromPoint(x, y);"
         " return !!hit && (hit === el || el.contains(hit)); }")
     # and no port's target covers the dot of another port
     covered = page.evaluate(
@@ -139,6 +140,45 @@ def test_pinch_zooms_within_bounds_on_the_canvas_and_on_blocks(phone):
     z3 = phone.zoom()
     assert z3 > z2 * 1.5, (z2, z3)
     assert z3 <= 2.0
+
+
+PORT_TARGET_MISSES = """el => {
+  // Points of a 44 x 44 px area out of the card from the dot's centre (on the card's
+  // edge) that do not reach the port.
+  const r = el.getBoundingClientRect(), cx = r.left + r.width / 2;
+  const y0 = r.top + r.height / 2;
+  const dir = el.classList.contains('react-flow__handle-bottom') ? 1 : -1;
+  const misses = [];
+  for (const dx of [-21.5, 0, 21.5]) for (const dy of [0, 21.5, 43]) {
+    const x = cx + dx, y = y0 + dir * dy, hit = document.elementFromPoint(x, y);
+    if (!(hit && (hit === el || el.contains(hit)))) misses.push([dx, dy]);
+  }
+  return misses; }"""
+
+
+def test_port_targets_stay_44_px_at_every_zoom(phone):
+    page = phone.open().page
+    phone.new_design("Ports")
+    page.get_by_test_id("palette-item-embedding").tap()
+    bid = blocks(phone)[0]
+    page.get_by_test_id(f"block-{bid}").wait_for()
+    canvas = phone.box("canvas")
+    fingers = (canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    seen = set()
+    # out in small steps (the targets follow the zoom's step, not every frame), then in
+    for ratio, pinches in ((0.88, 7), (1.15, 11)):
+        for _ in range(pinches):
+            phone.pinch(fingers, 200, 200 * ratio, horizontal=False)
+            time.sleep(0.35)  # the step settles 150 ms after the gesture
+            z = phone.zoom()
+            if z < 0.4:  # plain rectangles: ports hidden
+                continue
+            seen.add(round(z, 2))
+            for side in ("in", "out"):
+                misses = phone.page.get_by_test_id(f"port-{side}-{bid}").evaluate(
+                    PORT_TARGET_MISSES)
+                assert misses == [], (side, z, misses)
+    assert min(seen) < 0.55 and max(seen) > 1.5, seen
 
 
 def test_invalid_d_model_turns_the_block_red_and_survives_a_reload(phone, app_workspace):

@@ -171,7 +171,10 @@ def test_definition_of_done(phones: Callable[[str], Phone], trainer_app: tuple[s
     # 4. Stop: idle again, the run stopped and checkpointed.
     page.get_by_test_id("btn-stop").tap()
     wait_state(phone, "idle", timeout=60)
-    assert page.get_by_test_id("btn-train").is_enabled()
+    # enabled once the Stop reply lands too (the status may say idle a moment before)
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("btn-train")).to_be_enabled(timeout=10_000)
     store = Store.in_workspace(ws)
     run = store.list_runs(design_id)[0]
     assert run.status == "stopped", run.status

@@ -1,11 +1,12 @@
 """Frame times of the canvas while pinching and panning a 200-block design on a phone
 (390x844, touch), Chromium CPU-throttled 4x, against a real Voilà server.
 
-    python bench/bench_canvas.py [--blocks 200] [--seconds 4] [--throttle 4]
+    python bench/bench_canvas.py [--blocks 200] [--baseline-blocks 20] [--seconds 4] [--throttle 4]
 
 Prints the median and p95 frame interval (ms) per phase: gestures at zoom >= 0.4 (full
-cards) and below 0.4 (plain rectangles). 16.7 ms is 60 fps. Numbers from a shared,
-noisy machine: compare runs made side by side.
+cards) and below 0.4 (plain rectangles), for the big design and, side by side, the same
+gestures on a small one (the baseline), with their ratio. 16.7 ms is 60 fps. Numbers from
+a shared, noisy machine: compare runs made side by side.
 """
 
 from __future__ import annotations
@@ -49,31 +50,32 @@ FRAME_PROBE = """() => { window.__frames = []; let last = performance.now();
   window.__recording = true; requestAnimationFrame(tick); }"""
 
 
-def summary(frames: list[float]) -> str:
+def p95(frames: list[float]) -> float:
     frames = sorted(frames[2:])  # the first frames include the probe's start
+    return frames[min(len(frames) - 1, int(0.95 * len(frames)))] if frames else float("nan")
+
+
+def summary(frames: list[float]) -> str:
+    high = p95(frames)
+    frames = sorted(frames[2:])
     if not frames:
         return "no frames"
-    p95 = frames[min(len(frames) - 1, int(0.95 * len(frames)))]
     # Frame times come in vsync multiples (16.7, 33.3, ...): the share of late frames
     # (a vsync missed) moves where p95 cannot.
     late = sum(f > 20 for f in frames) / len(frames)
-    return (f"median {statistics.median(frames):5.1f} ms  p95 {p95:5.1f} ms  "
+    return (f"median {statistics.median(frames):5.1f} ms  p95 {high:5.1f} ms  "
             f"late {late:5.1%}  ({len(frames)} frames)")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--blocks", type=int, default=200)
-    ap.add_argument("--seconds", type=float, default=4.0)
-    ap.add_argument("--throttle", type=float, default=4.0)
-    args = ap.parse_args()
-
+def measure(blocks: int, seconds: float, throttle: float) -> dict[str, list[float]]:
+    """Frame intervals (ms) per phase for a ``blocks``-block design on a fresh server."""
     from playwright.sync_api import sync_playwright
 
     ws = Path(tempfile.mkdtemp(prefix="bench-ws-"))
-    Store.in_workspace(ws).create_design(big_design(args.blocks))
+    Store.in_workspace(ws).create_design(big_design(blocks))
     port = free_port()
     proc = launch(port=port, workspace=ws)
+    results: dict[str, list[float]] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
@@ -82,9 +84,10 @@ def main() -> None:
             page = ctx.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("[data-testid=canvas] .react-flow__node", timeout=60_000)
-            n = page.locator(".react-flow__node").count()
+            page.wait_for_function(f"() => document.querySelectorAll('.react-flow__node')"
+                                   f".length === {blocks}", timeout=60_000)
             cdp = ctx.new_cdp_session(page)
-            cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
             box = page.get_by_test_id("canvas").bounding_box()
             cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
@@ -107,7 +110,7 @@ def main() -> None:
             def zoom() -> float:
                 return float(page.get_by_test_id("canvas").get_attribute("data-zoom"))
 
-            def phase(name: str, target_low: bool) -> None:
+            def phase(target_low: bool) -> list[float]:
                 # get to the phase's zoom range first
                 for _ in range(8):
                     z = zoom()
@@ -120,7 +123,7 @@ def main() -> None:
                     else:
                         gesture(120, 240, 0, 10) if z < 0.7 else gesture(240, 160, 0, 10)
                 page.evaluate(FRAME_PROBE)
-                t_end = time.monotonic() + args.seconds
+                t_end = time.monotonic() + seconds
                 flip = 1
                 while time.monotonic() < t_end:
                     if target_low:
@@ -130,17 +133,40 @@ def main() -> None:
                         gesture(200, 230, 80 * flip)
                         gesture(230, 200, -80 * flip)
                     flip = -flip
-                frames = page.evaluate("() => { window.__recording = false; return window.__frames; }")
-                print(f"{name:<34} zoom {zoom():.2f}  {summary(frames)}")
+                return page.evaluate(
+                    "() => { window.__recording = false; return window.__frames; }")
 
-            print(f"{n} blocks on the page, CPU throttled {args.throttle:g}x, "
-                  f"{args.seconds:g} s per phase")
-            phase("pinch+pan, full cards (zoom>=0.4)", target_low=False)
-            phase("pinch+pan, rectangles (zoom<0.4)", target_low=True)
+            for name, low in PHASES:
+                results[name] = phase(low)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    return results
+
+
+PHASES = (("pinch+pan, full cards (zoom>=0.4)", False), ("pinch+pan, rectangles (zoom<0.4)", True))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--blocks", type=int, default=200)
+    ap.add_argument("--baseline-blocks", type=int, default=20,
+                    help="the same gestures on a small design, run side by side")
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--throttle", type=float, default=4.0)
+    args = ap.parse_args()
+
+    print(f"CPU throttled {args.throttle:g}x, {args.seconds:g} s per phase, phone 390x844 touch")
+    runs = {n: measure(n, args.seconds, args.throttle) for n in (args.baseline_blocks, args.blocks)}
+    for name, _ in PHASES:
+        base, big = runs[args.baseline_blocks][name], runs[args.blocks][name]
+        print(name)
+        print(f"  {args.baseline_blocks:>4} blocks  {summary(base)}")
+        print(f"  {args.blocks:>4} blocks  {summary(big)}")
+        print(f"  ratio {args.blocks}/{args.baseline_blocks}: median "
+              f"{statistics.median(big[2:]) / statistics.median(base[2:]):.2f}x, "
+              f"p95 {p95(big) / p95(base):.2f}x  (1.00x: the size costs nothing)")
 
 
 if __name__ == "__main__":

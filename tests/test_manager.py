@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,7 +15,7 @@ import torch
 from waiting import wait_for
 
 import modelstudio_widget as ms
-from modelstudio_widget.store import NotFound
+from modelstudio_widget.store import NotFound, Store
 from modelstudio_widget.training.manager import TrainingManager, downsample
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 
@@ -126,22 +130,38 @@ def test_stop_checkpoints_and_resume_continues_in_a_new_manager(workspace: Path)
         second.shutdown()
 
 
+KERNEL = """
+import json, sys, time
+import modelstudio_widget as ms
+from modelstudio_widget.training.manager import TrainingManager
+from modelstudio_widget.training.ppo import PPOConfig
+m = TrainingManager(sys.argv[1], checkpoint_every_s=0.0)  # checkpoint every iteration
+m.start(ms.templates()["tiny"], config=PPOConfig.from_dict(json.loads(sys.argv[2])))
+time.sleep(600)
+"""
+
+
 def test_a_killed_kernel_loses_at_most_one_checkpoint_interval(workspace: Path) -> None:
-    m = TrainingManager(workspace, checkpoint_every_s=0.0)  # checkpoint every iteration
-    run_id = m.start(ms.templates()["tiny"], config=FAST)
-    wait_for(lambda: len(list((workspace / "checkpoints" / run_id).glob("*.pt"))) >= 2)
-    # Simulate death: the thread is gone without a final checkpoint or status update.
-    m._finish = lambda *a, **k: None  # type: ignore[method-assign]
-    m.state = "idle"
-    latest = m.store.latest_checkpoint(run_id)
+    kernel = subprocess.Popen([sys.executable, "-c", KERNEL, str(workspace),
+                               json.dumps(FAST.to_dict())], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        wait_for(lambda: len(list(workspace.glob("checkpoints/*/*.pt"))) >= 2, 120)
+    finally:
+        kernel.kill()  # SIGKILL: no final checkpoint, no status update
+        kernel.wait(timeout=30)
+    store = Store.in_workspace(workspace)
+    (run,) = store.list_runs()
+    assert run.status == "running"  # as the dead kernel left it
+    latest = store.latest_checkpoint(run.id)
     assert latest is not None
     revived = TrainingManager(workspace)
     try:
-        revived.resume(run_id)
+        revived.resume(run.id)
         assert revived.trainer.global_step >= latest.step
         revived.stop()
     finally:
         revived.shutdown()
+    assert store.get_run(run.id).status == "stopped"
 
 
 def test_adopt_and_reset(manager: TrainingManager) -> None:

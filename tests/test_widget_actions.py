@@ -78,6 +78,21 @@ def test_train_streams_metrics_then_stop(page: Page) -> None:
     assert {"design_created", "train_started", "train_stopped"} <= kinds
 
 
+def test_a_checkpoint_that_fails_is_shown_and_training_goes_on(page: Page) -> None:
+    (page.w.workspace / "checkpoints").write_text("a file where the folder belongs")
+    page.w.session.checkpoint_every_s = 0.0  # try after every update
+    assert page.command("train")["ok"]
+    wait_for(lambda: page.w.status["message"].startswith("checkpoint failed"), 60)
+    assert page.w.status["state"] == "training"
+    assert "checkpoints" in page.w.metrics["error"]
+    update = page.w.metrics["update"]
+    wait_for(lambda: page.w.metrics["update"] >= update + 2)  # the run lives on
+    stop = page.command("stop")
+    assert stop["ok"] and page.w.status["state"] == "idle"
+    runs = Store.in_workspace(page.w.workspace).list_runs()
+    assert runs[0].status == "stopped"
+
+
 @pytest.mark.parametrize("fmt", ["onnx", "pt"])
 def test_export_sends_a_download_with_the_file_bytes(page: Page, fmt: str) -> None:
     reply = page.command("export", format=fmt)

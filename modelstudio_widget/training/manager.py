@@ -286,7 +286,7 @@ class TrainingManager:
             self._curve.append([metrics["global_step"], metrics["mean_score"]])
         now = time.monotonic()
         if now - self._last_checkpoint >= self.checkpoint_every_s:
-            self._checkpoint()
+            self._periodic_checkpoint()
         if self._budget.progress(trainer.global_step) >= 1.0 and (
                 self._budget.seconds or self._budget.steps):
             self._finish("finished")
@@ -335,6 +335,19 @@ class TrainingManager:
             self.store.update_run(self.run_id, status=status, summary=summary)
         self.state = "failed" if status == "failed" else "idle"
         self._publish(force=True, status=status)
+
+    def _periodic_checkpoint(self) -> None:
+        """A checkpoint that may fail (full disk, workspace gone): the run goes on, the page
+        says so, and the next interval tries again."""
+        try:
+            self._checkpoint()
+        except Exception as exc:
+            log.exception("checkpoint failed")
+            self._error = f"checkpoint failed, training goes on: {type(exc).__name__}: {exc}"
+            self._last_checkpoint = time.monotonic()
+        else:
+            if self._error and self._error.startswith("checkpoint failed"):
+                self._error = None
 
     def _checkpoint(self) -> None:
         trainer, run_id = self.trainer, self.run_id

@@ -75,3 +75,45 @@ export function pinchViewport(
   const cy = (m0.y - start.y) / start.zoom;
   return { x: m1.x - cx * zoom, y: m1.y - cy * zoom, zoom };
 }
+
+/** The most a port's touch target reaches out of its card, in canvas units (CSS caps it). */
+export const PORT_REACH_CAP = 130;
+
+export interface PortRoom {
+  /** Canvas units above the card's top edge its input port's target may take. */
+  up?: number;
+  /** Canvas units below the card's bottom edge its output port's target may take. */
+  down?: number;
+}
+
+/**
+ * The room each card's port targets may take: half the gap to the nearest card straight
+ * above or below it, so two facing targets split the gap (the later card's would cover
+ * the earlier's otherwise). Absent where no card is within reach.
+ */
+export function portRooms(
+  cards: readonly { id: string; position: { x: number; y: number } }[],
+  w = BLOCK_W,
+  h = BLOCK_H,
+): Map<string, PortRoom> {
+  const rooms = new Map<string, PortRoom>();
+  const near = (id: string, side: keyof PortRoom, room: number) => {
+    const r = rooms.get(id) ?? {};
+    if (r[side] === undefined || room < r[side]!) r[side] = room;
+    rooms.set(id, r);
+  };
+  // Sweep by x: only cards less than a card's width apart can face each other.
+  const byX = [...cards].sort((a, b) => a.position.x - b.position.x);
+  for (let i = 0; i < byX.length; i++) {
+    const a = byX[i];
+    for (let j = i + 1; j < byX.length && byX[j].position.x - a.position.x < w; j++) {
+      const b = byX[j];
+      const [upper, lower] = a.position.y <= b.position.y ? [a, b] : [b, a];
+      const room = Math.max(0, (lower.position.y - (upper.position.y + h)) / 2);
+      if (room >= PORT_REACH_CAP) continue;
+      near(upper.id, "down", room);
+      near(lower.id, "up", room);
+    }
+  }
+  return rooms;
+}

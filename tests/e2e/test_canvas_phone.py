@@ -37,14 +37,17 @@ def test_phone_layout(phone):
     for t in catalog_types:
         assert page.get_by_test_id(f"palette-item-{t}").count() == 1, t
         assert phone.box(f"palette-item-{t}")["height"] >= 44
-    # ports: the touch target around a port's dot (the first is an output at a card's
-    # bottom) is 44 px wide and reaches out of the card (where two cards face each other
-    # the targets share the gap: 44 x 44 alone is test_port_targets_stay_44_px_at_every_zoom)
-    port = page.locator(".react-flow__handle").first
-    assert port.evaluate(
-        "el => { const r = el.getBoundingClientRect(); const x = r.left + r.width / 2 + 20;"
-        " const y = r.top + r.height / 2 + 12; const hit = document.elementFromPoint(x, y);"
-        " return !!hit && (hit === el || el.contains(hit)); }")
+    # ports: two facing cards (the default template's first two) split the gap between them: a
+    # finger in the upper part gets the output above, in the lower part the input below
+    # (44 x 44 with no card near: test_port_targets_stay_44_px_at_every_zoom)
+    out_port, in_port = page.get_by_test_id("port-out-board"), page.get_by_test_id("port-in-embed")
+    out_box, in_box = out_port.bounding_box(), in_port.bounding_box()
+    top, bottom = (out_box["y"] + out_box["height"] / 2, in_box["y"] + in_box["height"] / 2)
+    assert bottom - top > 40, (top, bottom)  # the template's cards are 64 apart
+    x = out_box["x"] + out_box["width"] / 2 + 20
+    hit = "([x, y]) => document.elementFromPoint(x, y).closest('.react-flow__handle')?.dataset.testid"
+    assert page.evaluate(hit, [x, top + 0.4 * (bottom - top)]) == "port-out-board"
+    assert page.evaluate(hit, [x, top + 0.6 * (bottom - top)]) == "port-in-embed"
     # and no port's target covers the dot of another port
     covered = page.evaluate(
         "() => [...document.querySelectorAll('.react-flow__handle')].filter(h => {"

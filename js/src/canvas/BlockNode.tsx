@@ -16,6 +16,9 @@ export interface BlockData extends Record<string, unknown> {
   state: BlockState;
   /** Validation messages about this block, joined (also its identity for re-renders). */
   messages: string;
+  /** Canvas units its port targets may reach out (half the gap to a facing card). */
+  roomUp?: number;
+  roomDown?: number;
 }
 
 export type BlockNodeType = Node<BlockData, "block">;
@@ -27,7 +30,11 @@ function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selecte
   const detail = useStore(detailSelector);
   const lod = detail === "rect";
   const { spec, component, state } = data;
-  const style = { "--c": spec?.color ?? "#94a3b8" } as CSSProperties;
+  const style = {
+    "--c": spec?.color ?? "#94a3b8",
+    "--room-up": data.roomUp === undefined ? undefined : `${data.roomUp}px`,
+    "--room-down": data.roomDown === undefined ? undefined : `${data.roomDown}px`,
+  } as CSSProperties;
   const hasIn = !spec || spec.inputs.length > 0;
   const hasOut = !spec || spec.outputs.length > 0;
   return (

@@ -15,7 +15,7 @@ import {
   type NodeChange,
   type ReactFlowState,
 } from "@xyflow/react";
-import { BLOCK_W, GRID, LOD_ZOOM, MAX_ZOOM, MIN_ZOOM, clampZoom, nextZoomStep } from "../geometry";
+import { BLOCK_W, GRID, LOD_ZOOM, MAX_ZOOM, MIN_ZOOM, clampZoom, nextZoomStep, portRooms } from "../geometry";
 import { connect, connectionProblem, moveBlocks } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
 import type { Edge, Position } from "../types";
@@ -45,6 +45,7 @@ export function Canvas() {
   const embedded = !controller.bridge.trait<boolean>("fullscreen");
   const issues = useMemo(() => issuesByBlock(result), [result]);
   const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
+  const rooms = useMemo(() => portRooms(design.components), [design.components]);
 
   const [nodes, setNodes] = useState<BlockNodeType[]>([]);
   const [edges, setEdges] = useState<FlowEdgeT[]>([]);
@@ -63,8 +64,8 @@ export function Canvas() {
   }, []);
 
   useLayoutEffect(() => {
-    setNodes((prev) => reconcileNodes(prev, design, catalog, issues, selectedSet));
-  }, [design, catalog, issues, selectedSet]);
+    setNodes((prev) => reconcileNodes(prev, design, catalog, issues, selectedSet, rooms));
+  }, [design, catalog, issues, selectedSet, rooms]);
   useLayoutEffect(() => {
     setEdges((prev) => reconcileEdges(prev, design, selectedEdges));
   }, [design, selectedEdges]);

@@ -2,6 +2,7 @@
 // changed (React Flow and the memoised block skip them; 200 blocks stay cheap).
 import { MarkerType, type Edge as FlowEdgeT } from "@xyflow/react";
 import { blockSpec } from "../catalog";
+import type { PortRoom } from "../geometry";
 import type { BlockIssues } from "../state/selectors";
 import type { Catalog, Design, Edge } from "../types";
 import type { BlockNodeType } from "./BlockNode";
@@ -14,6 +15,7 @@ export function reconcileNodes(
   catalog: Catalog | null,
   issues: Map<string, BlockIssues>,
   selected: Set<string>,
+  rooms: Map<string, PortRoom> = new Map(),
 ): BlockNodeType[] {
   const before = new Map(prev.map((n) => [n.id, n]));
   let same = prev.length === design.components.length;
@@ -24,12 +26,16 @@ export function reconcileNodes(
     const messages = info ? info.issues.map((x) => x.message).join("\n") : "";
     const spec = catalog ? blockSpec(catalog, c.type) : undefined;
     const isSelected = selected.has(c.id);
+    const room = rooms.get(c.id);
+    const roomUp = room?.up, roomDown = room?.down;
     if (
       p &&
       p.data.component === c &&
       p.data.spec === spec &&
       p.data.state === state &&
       p.data.messages === messages &&
+      p.data.roomUp === roomUp &&
+      p.data.roomDown === roomDown &&
       !!p.selected === isSelected &&
       (p.dragging || (p.position.x === c.position.x && p.position.y === c.position.y))
     ) {
@@ -43,7 +49,7 @@ export function reconcileNodes(
       type: "block" as const,
       position: p?.dragging ? p.position : c.position,
       selected: isSelected,
-      data: { component: c, spec, state, messages },
+      data: { component: c, spec, state, messages, roomUp, roomDown },
     } as BlockNodeType;
   });
   return same ? prev : next;

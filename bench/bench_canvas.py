@@ -152,18 +152,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--blocks", type=int, default=200)
     ap.add_argument("--baseline-blocks", type=int, default=20,
-                    help="the same gestures on a small design, run side by side")
+                    help="the same gestures on a small design, run side by side (0: none)")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--throttle", type=float, default=4.0)
     args = ap.parse_args()
 
     print(f"CPU throttled {args.throttle:g}x, {args.seconds:g} s per phase, phone 390x844 touch")
-    runs = {n: measure(n, args.seconds, args.throttle) for n in (args.baseline_blocks, args.blocks)}
+    base_runs = measure(args.baseline_blocks, args.seconds, args.throttle) \
+        if args.baseline_blocks else None
+    big_runs = measure(args.blocks, args.seconds, args.throttle)
     for name, _ in PHASES:
-        base, big = runs[args.baseline_blocks][name], runs[args.blocks][name]
+        big = big_runs[name]
         print(name)
-        print(f"  {args.baseline_blocks:>4} blocks  {summary(base)}")
         print(f"  {args.blocks:>4} blocks  {summary(big)}")
+        if base_runs is None:
+            continue
+        base = base_runs[name]
+        print(f"  {args.baseline_blocks:>4} blocks  {summary(base)}")
         print(f"  ratio {args.blocks}/{args.baseline_blocks}: median "
               f"{statistics.median(big[2:]) / statistics.median(base[2:]):.2f}x, "
               f"p95 {p95(big) / p95(base):.2f}x  (1.00x: the size costs nothing)")

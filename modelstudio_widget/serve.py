@@ -124,6 +124,22 @@ def print_banner(url: str, *, qr: bool = True, out=None) -> None:  # type: ignor
     print("  Press Ctrl+C to stop.\n", file=out, flush=True)
 
 
+def trust_app_notebook(notebook: Path) -> bool:
+    """Sign the app's own notebook in the user's Jupyter signature store, so Voilà does not
+    warn that it is untrusted on every page load. True when it is trusted afterwards."""
+    try:
+        import nbformat
+        from nbformat.sign import NotebookNotary
+
+        nb = nbformat.read(notebook, as_version=4)
+        notary = NotebookNotary()
+        if not notary.check_signature(nb):
+            notary.sign(nb)
+        return notary.check_signature(nb)
+    except Exception:  # a read-only home: the warning stays, the app works all the same
+        return False
+
+
 def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
           open_browser: bool = False, workspace: str | os.PathLike[str] | None = None,
           qr: bool = True) -> int:
@@ -136,6 +152,7 @@ def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
     notebook, config_dir = app_files()
     if not notebook.is_file():
         raise SystemExit(f"the app notebook is missing: {notebook}")
+    trust_app_notebook(notebook)
     os.environ[ENV_VAR] = str(resolve_workspace(workspace))
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # kernels inherit it (FINDINGS: threads)
     enable_websocket_nodelay()

@@ -56,14 +56,17 @@ def test_beyond_loopback_a_token_is_generated_and_required(tmp_path: Path) -> No
 
 def test_the_right_token_opens_the_app(tmp_path: Path) -> None:
     port = free_port()
-    proc = launch(port=port, workspace=tmp_path, ip="0.0.0.0", token="s3cret-token-for-tests")
+    proc = launch(port=port, workspace=tmp_path, ip="0.0.0.0", token="s3cret-token-for-tests",
+                  env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data")})  # no signatures yet
     try:
         status, _ = get(port, "/?token=nope")
         assert status in (302, 401, 403)
         status, body = get(port, "/?token=s3cret-token-for-tests")
         assert status == 200 and "application/vnd.jupyter.widget-view+json" in body
     finally:
-        stop(proc)
+        out = stop(proc)
+    assert "Kernel started" in out, out[-2000:]
+    assert "not trusted" not in out, out[-2000:]  # serve signs its own notebook
 
 
 def test_an_empty_token_beyond_loopback_is_refused(tmp_path: Path) -> None:

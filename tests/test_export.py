@@ -458,12 +458,20 @@ def test_a_write_that_fails_midway_leaves_nothing(tmp_path: Path,
 
 # --- ms.load ----------------------------------------------------------------------------
 
+class Pickled:
+    """Not plain data: a safe load must refuse it."""
+
+
 def test_load_explains_files_it_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="no such file"):
         ms.load(tmp_path / "missing.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a zip")
     with pytest.raises(LoadError, match="not a Model Studio .pt file"):
         ms.load(tmp_path / "junk.pt")
+    torch.save({"design": Pickled()}, tmp_path / "code.pt")  # a class: code on unpickling
+    with pytest.raises(LoadError, match="a safe load refused it") as refused:
+        ms.load(tmp_path / "code.pt")
+    assert "weights_only" not in str(refused.value)  # never the advice to load it unsafely
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(LoadError, match="has no design and weights"):
         ms.load(tmp_path / "other.pt")

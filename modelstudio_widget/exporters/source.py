@@ -255,6 +255,17 @@ def _from_pt_file(path: Path, weights: str, workspace: str | os.PathLike[str] | 
                       metrics=summary(saved["metrics"]), workspace=_maybe(workspace))
 
 
+def torch_load_reason(exc: Exception) -> str:
+    """Why a safe ``torch.load`` refused a file, in one line. Torch's own message advises
+    ``weights_only=False``, which would run whatever code the file holds: never repeated."""
+    text = str(exc)
+    if "Weights only load failed" in text:
+        detail = text.partition("WeightsUnpickler error:")[2].strip().split("\n")[0].strip()
+        return (f"a safe load refused it{f' ({detail})' if detail else ''}: only tensors "
+                "and plain data load")
+    return first_line(exc).split(". ")[0].rstrip(".")
+
+
 def read_pt(path: Path, fallback_design: dict[str, Any] | None = None) -> dict[str, Any]:
     """Design, weights and provenance of a ``.pt`` export or a training checkpoint
     (``torch.load(weights_only=True)``: no code runs). ``LoadError`` otherwise."""
@@ -263,8 +274,8 @@ def read_pt(path: Path, fallback_design: dict[str, Any] | None = None) -> dict[s
     except FileNotFoundError:
         raise LoadError(f"no such file: {path}") from None
     except Exception as e:  # not a zip, a torn file, a pickle with classes, ...
-        raise LoadError(f"{path} is not a Model Studio .pt file (torch.load failed: "
-                        f"{first_line(e)})") from None
+        raise LoadError(f"{path} is not a Model Studio .pt file ({torch_load_reason(e)})"
+                        ) from None
     if not isinstance(payload, dict):
         raise LoadError(f"{path} holds a {type(payload).__name__}, not a Model Studio export")
     if payload.get("format") == PT_FORMAT:

@@ -9,9 +9,11 @@ import logging
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modelstudio_widget.store import Store
-from modelstudio_widget.widget import ModelStudio
+from modelstudio_widget.widget import COMMANDS, ModelStudio
 from modelstudio_widget.widget_protocol import MAX_DESIGN_BYTES, MAX_MESSAGE_BYTES
 
 
@@ -342,3 +344,35 @@ def test_the_bundle_exists():
 
     assert (STATIC / "widget.js").stat().st_size > 10_000, "npm run build has not run"
     assert (STATIC / "widget.css").exists()
+
+
+# --------------------------------------------------------------------------- fuzz
+# Whatever a page (or anything that reaches the websocket) sends: one reply, and never an
+# INTERNAL error (that would be a handler reached with arguments it did not expect).
+JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                  max_size=3),
+    max_leaves=8)
+# "train" starts a thread that outlives an example; it has its own tests.
+NAMES = st.sampled_from([n for n in COMMANDS.names() if n != "train"]) | st.text(max_size=12)
+ARG_NAMES = st.sampled_from(["name", "design_id", "template", "choice", "seq", "kernel",
+                             "local", "format", "weights"]) | st.text(max_size=6)
+# Values a handler could take for real (a template, a format, a choice) or anything at all.
+PLAUSIBLE = st.sampled_from(["tiny", "moe", "pt", "pt2", "onnx", "mine", "theirs", "fresh",
+                             "latest", "d-1", "..", "x" * 200, 0, -1, 2**70, True])
+MESSAGES = st.fixed_dictionaries(
+    {"kind": st.just("command"), "id": st.from_regex(r"[a-z0-9][a-z0-9.:-]{0,8}",
+                                                     fullmatch=True), "name": NAMES},
+    optional={"args": st.dictionaries(ARG_NAMES, PLAUSIBLE | JUNK, max_size=3) | JUNK},
+) | JUNK
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=MESSAGES)
+def test_any_message_gets_one_reply_and_never_an_internal_error(page, content):
+    reply = page.raw(content)
+    assert reply["kind"] == "reply" and isinstance(reply["ok"], bool)
+    if not reply["ok"]:
+        assert reply["error"]["code"] != "INTERNAL", (content, reply)

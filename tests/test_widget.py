@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import mutated_designs
 
 from modelstudio_widget.store import Store
 from modelstudio_widget.widget import COMMANDS, ModelStudio
@@ -349,6 +350,20 @@ def test_the_bundle_exists():
 # --------------------------------------------------------------------------- fuzz
 # Whatever a page (or anything that reaches the websocket) sends: one reply, and never an
 # INTERNAL error (that would be a handler reached with arguments it did not expect).
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(design=mutated_designs())
+def test_any_edit_is_validated_and_a_good_design_is_always_kept(page, design):
+    before = page.w.current_design
+    v = page.edit(design)  # asserts the reply carries the edit's seq
+    assert isinstance(v["valid"], bool)
+    codes = {e["code"] for e in v["errors"]}
+    if codes & {"BAD_DESIGN", "BAD_JSON", "TOO_LARGE"}:
+        assert page.w.current_design == before  # not a design: the last good one stays
+    else:  # well formed, even if invalid: kept (the page cannot change the id or name)
+        assert page.w.current_design == {**design, "id": before["id"], "name": before["name"]}
+
+
 JUNK = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,

@@ -18,15 +18,23 @@ const SCRIPT = `
 import json, sys
 import modelstudio_widget as ms
 from modelstudio_widget.design.rules import validate
-files = json.load(sys.stdin)
-designs = [json.load(open(f))["design"] for f in files]
-json.dump({"catalog": ms.catalog(), "results": [validate(d).to_dict() for d in designs]}, sys.stdout)
+ask = json.load(sys.stdin)
+designs = [json.load(open(f))["design"] for f in ask["files"]] + ask["designs"]
+json.dump({"catalog": ms.catalog(), "templates": ms.templates(),
+           "results": [validate(d).to_dict() for d in designs]}, sys.stdout)
 `;
 
-/** The catalog, and the kernel's validation of the "design" of each JSON file (read as is). */
-export function fromPython(files: string[]): { catalog: Catalog; results: ValidationResult[] } {
+export interface KernelAnswer {
+  catalog: Catalog;
+  templates: Record<string, unknown>;
+  results: ValidationResult[];
+}
+
+/** The catalog, the templates, and the kernel's validation of the "design" of each JSON
+ * file (read as is) followed by each of `designs`. */
+export function fromPython(files: string[], designs: unknown[] = []): KernelAnswer {
   const out = execFileSync(python(), ["-c", SCRIPT], {
-    input: JSON.stringify(files),
+    input: JSON.stringify({ files, designs }),
     cwd: ROOT,
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, OMP_NUM_THREADS: "1" },

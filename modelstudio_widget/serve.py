@@ -79,6 +79,9 @@ def voila_argv(notebook: Path, *, ip: str, port: int, token: str | None,
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
         "--MappingKernelManager.cull_connected=False",
+        # Kernels talk over Unix sockets in Voilà's private connection-file folder, not
+        # over TCP ports that any local user can reach.
+        "--KernelManager.transport=ipc",
     ]
     if token is not None:
         argv.append(f"--token={token}")

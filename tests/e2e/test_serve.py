@@ -67,6 +67,7 @@ def test_the_right_token_opens_the_app(tmp_path: Path) -> None:
         out = stop(proc)
     assert "Kernel started" in out, out[-2000:]
     assert "not trusted" not in out, out[-2000:]  # serve signs its own notebook
+    assert "over TCP" not in out, out[-2000:]  # the kernel listens on Unix sockets only
 
 
 def test_an_empty_token_beyond_loopback_is_refused(tmp_path: Path) -> None:

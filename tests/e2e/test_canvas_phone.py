@@ -132,10 +132,20 @@ def test_pinch_zooms_within_bounds_on_the_canvas_and_on_blocks(phone):
     phone.pinch(empty, 600, 40, horizontal=False)
     phone.pinch(empty, 600, 40, horizontal=False)
     assert phone.zoom() == pytest.approx(0.25)
+    # zoomed out, one path draws every arrow in place of React Flow's edges
+    n_edges = len(phone.state("s.history.present.edges"))
+    assert n_edges > 0
+    lod = page.get_by_test_id("lod-edges")
+    lod.wait_for()
+    assert int(lod.get_attribute("data-edges")) == n_edges
+    edges_display = "() => getComputedStyle(document.querySelector('.react-flow__edges')).display"
+    assert page.evaluate(edges_display) == "none"
     phone.shot("phone-zoomed-out")
     # both fingers on a block (stock React Flow ignores this; FINDINGS)
     page.get_by_test_id("btn-fit").tap()
     time.sleep(0.4)
+    lod.wait_for(state="detached")
+    assert page.evaluate(edges_display) != "none"
     bid = blocks(phone)[0]
     z2 = phone.zoom()
     cx, cy = phone.centre(f"block-{bid}")

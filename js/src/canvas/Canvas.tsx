@@ -22,6 +22,7 @@ import type { Edge, Position } from "../types";
 import { useStudio, useStudioContext } from "../ui/context";
 import { BlockNode, type BlockNodeType } from "./BlockNode";
 import { FlowEdge } from "./FlowEdge";
+import { LodEdges } from "./LodEdges";
 import { installLongPress, installPinchOnItems } from "./gestures";
 import { MARKER, reconcileEdges, reconcileNodes } from "./reconcile";
 
@@ -160,6 +161,7 @@ export function Canvas() {
       proOptions={{ hideAttribution: true }}
     >
       <Grid />
+      <LodEdges nodes={nodes} edges={edges} host={wrapper} />
       <CanvasBindings loadSeq={loadSeq} canvas={canvas} />
       <ConnectHint />
     </ReactFlow>

@@ -84,8 +84,10 @@ def measure(blocks: int, seconds: float, throttle: float) -> dict[str, list[floa
             page = ctx.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
             page.wait_for_selector("[data-testid=canvas] .react-flow__node", timeout=60_000)
-            page.wait_for_function(f"() => document.querySelectorAll('.react-flow__node')"
-                                   f".length === {blocks}", timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelector('.ms-root').__studio.store.getState()"
+                f".history.present.components.length === {blocks}", timeout=60_000)
+            time.sleep(1.0)  # the first layout and fit
             cdp = ctx.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
             box = page.get_by_test_id("canvas").bounding_box()

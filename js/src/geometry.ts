@@ -11,6 +11,9 @@ export const SUBLINE_ZOOM = 0.6;
 
 export type Detail = "rect" | "title" | "full";
 
+/** A React Flow store selector: is the view zoomed out to plain rectangles? */
+export const isLod = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
+
 /** How much of a card to draw at zoom `z`. */
 export function detailAt(z: number): Detail {
   return z < LOD_ZOOM ? "rect" : z < SUBLINE_ZOOM ? "title" : "full";
@@ -116,4 +119,25 @@ export function portRooms(
     }
   }
   return rooms;
+}
+
+/**
+ * How far to move the view (screen px) so that a block (canvas units) shows inside the
+ * area from the top-left of the canvas to `area`: centred across when less than half of
+ * it is in, its bottom edge at the area's bottom when below, a grid step from the top
+ * when above.
+ */
+export function revealShift(
+  block: { x: number; y: number; w: number; h: number },
+  view: Viewport,
+  area: { width: number; height: number },
+): { x: number; y: number } {
+  const left = block.x * view.zoom + view.x;
+  const right = (block.x + block.w) * view.zoom + view.x;
+  const top = block.y * view.zoom + view.y;
+  const bottom = (block.y + block.h) * view.zoom + view.y;
+  const shown = Math.min(right, area.width) - Math.max(left, 0);
+  const x = shown < (right - left) / 2 ? area.width / 2 - (left + right) / 2 : 0;
+  const y = bottom > area.height ? area.height - bottom : top < 0 ? GRID - top : 0;
+  return { x: Math.round(x), y: Math.round(y) };
 }

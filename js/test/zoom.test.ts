@@ -1,7 +1,7 @@
 // The zoom steps that port touch targets follow (restyling 200 blocks per frame is not free).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BLOCK_H, detailAt, nextZoomStep, portRooms, zoomStep } from "../src/geometry";
+import { BLOCK_H, BLOCK_W, detailAt, nextZoomStep, portRooms, revealShift, zoomStep } from "../src/geometry";
 
 test("zoom steps are quarter octaves, rounded down (targets never shrink below 44 px)", () => {
   assert.equal(zoomStep(1), 1);
@@ -64,4 +64,16 @@ test("port rooms stay linear-ish on 512 cards in a column grid", () => {
   assert.equal(rooms.get("n0")?.down, 32);
   assert.equal(rooms.get("n0")?.up, undefined);
   assert.equal(rooms.get("n511")?.up, 32);
+});
+
+test("a selected block is brought into view above the inspector", () => {
+  const area = { width: 390, height: 250 };
+  const at = (x: number, y: number) => ({ x, y, w: BLOCK_W, h: BLOCK_H });
+  const view = { x: 0, y: 0, zoom: 1 };
+  assert.deepEqual(revealShift(at(64, 64), view, area), { x: 0, y: 0 }, "in view: stays");
+  assert.deepEqual(revealShift(at(64, 600), view, area), { x: 0, y: 250 - 664 }, "below: up to the sheet's edge");
+  assert.deepEqual(revealShift(at(64, -200), view, area), { x: 0, y: 232 }, "above: down a grid step from the top");
+  assert.deepEqual(revealShift(at(1000, 64), view, area), { x: -917, y: 0 }, "off to the side: centred");
+  assert.deepEqual(revealShift(at(250, 64), view, area), { x: 0, y: 0 }, "over half in at the side: stays");
+  assert.deepEqual(revealShift(at(0, 0), { x: -20, y: -100, zoom: 0.5 }, area), { x: 0, y: 132 }, "zoom counts");
 });

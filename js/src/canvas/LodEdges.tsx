@@ -4,10 +4,8 @@
 // 15-25% late frames with them, ~1% without). Nothing is lost: at that zoom ports are
 // hidden and an arrow is too thin to tap.
 import { useEffect, useMemo, type RefObject } from "react";
-import { Position, ViewportPortal, getBezierPath, useStore, type Edge, type Node, type ReactFlowState } from "@xyflow/react";
-import { BLOCK_H, BLOCK_W, LOD_ZOOM } from "../geometry";
-
-const lodSelector = (s: ReactFlowState) => s.transform[2] < LOD_ZOOM;
+import { Position, ViewportPortal, getBezierPath, useStore, type Edge, type Node } from "@xyflow/react";
+import { BLOCK_H, BLOCK_W, isLod } from "../geometry";
 /** Canvas units: the arrowhead at the target's top edge. */
 const HEAD = 14;
 
@@ -51,7 +49,7 @@ interface Props {
 }
 
 export function LodEdges({ nodes, edges, host }: Props) {
-  const lod = useStore(lodSelector);
+  const lod = useStore(isLod);
   useEffect(() => {
     host.current?.classList.toggle("ms-lod-view", lod);
   }, [host, lod]);

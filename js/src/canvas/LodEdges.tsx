@@ -1,11 +1,12 @@
 // Zoomed out (below LOD_ZOOM), every arrow is drawn by one <path> in one <svg> inside the
 // viewport, and React Flow's own edges are hidden: it draws each edge as an <svg> of its
 // own, and 200 of them, all on screen at that zoom, cost most of a pinch's frame (bench:
-// 15-25% late frames with them, ~1% without). Nothing is lost: at that zoom ports are
+// 10-15% late frames with them, ~2% without). Nothing is lost: at that zoom ports are
 // hidden and an arrow is too thin to tap.
 import { useEffect, useMemo, type RefObject } from "react";
 import { Position, ViewportPortal, getBezierPath, useStore, type Edge, type Node } from "@xyflow/react";
 import { BLOCK_H, BLOCK_W, isLod } from "../geometry";
+
 /** Canvas units: the arrowhead at the target's top edge. */
 const HEAD = 14;
 

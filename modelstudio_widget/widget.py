@@ -444,11 +444,10 @@ class ModelStudio(anywidget.AnyWidget):
         if state == "idle" and current in ("training", "stopping"):
             message = snap.get("error") or f"Stopped after {snap.get('update', 0)} updates"
             self._set_status("idle", message, self.status.get("request_id"))
-        elif state in ("training", "stopping") and current == "idle":
-            self._set_status(state, snap.get("error") or "Training", self.status.get("request_id"))
-        elif state == "training" == current:
+        elif (current == "idle" and state in ("training", "stopping")
+              or current == state == "training"):
             message = snap.get("error") or "Training"  # e.g. a checkpoint that failed
-            if self.status.get("message") != message:
+            if current == "idle" or self.status.get("message") != message:
                 self._set_status(state, message, self.status.get("request_id"))
 
     def _action(self, state: str, message: str, request_id: str, fn: Any) -> Any:

@@ -40,6 +40,7 @@ Subscriber = Callable[[Snapshot], None]
 CURVE_POINTS = 200  # the score curve is downsampled to at most this many points
 KEEP_CHECKPOINT_FILES = 3
 RECORD_EVERY_S = 1.0  # metric history rows in the store: at most one per second
+CHECKPOINT_FAILED = "checkpoint failed, training goes on"  # a snapshot error's start
 
 
 @dataclass
@@ -343,10 +344,10 @@ class TrainingManager:
             self._checkpoint()
         except Exception as exc:
             log.exception("checkpoint failed")
-            self._error = f"checkpoint failed, training goes on: {type(exc).__name__}: {exc}"
+            self._error = f"{CHECKPOINT_FAILED}: {type(exc).__name__}: {exc}"
             self._last_checkpoint = time.monotonic()
         else:
-            if self._error and self._error.startswith("checkpoint failed"):
+            if self._error and self._error.startswith(CHECKPOINT_FAILED):
                 self._error = None
 
     def _checkpoint(self) -> None:

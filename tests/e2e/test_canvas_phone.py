@@ -140,6 +140,13 @@ def test_pinch_zooms_within_bounds_on_the_canvas_and_on_blocks(phone):
     assert int(lod.get_attribute("data-edges")) == n_edges
     edges_display = "() => getComputedStyle(document.querySelector('.react-flow__edges')).display"
     assert page.evaluate(edges_display) == "none"
+    picked = page.get_by_test_id("lod-picked")
+    assert not picked.get_attribute("d")
+    page.evaluate("() => { const st = document.querySelector('.ms-root').__studio.store;"
+                  " st.select([], [st.getState().history.present.edges[0]]); }")
+    page.wait_for_function(  # a selected edge stays marked when zoomed out
+        "() => document.querySelector('[data-testid=lod-picked]').getAttribute('d')")
+    page.evaluate("() => document.querySelector('.ms-root').__studio.store.select([], [])")
     phone.shot("phone-zoomed-out")
     # both fingers on a block (stock React Flow ignores this; FINDINGS)
     page.get_by_test_id("btn-fit").tap()

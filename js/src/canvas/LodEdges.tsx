@@ -54,13 +54,20 @@ export function LodEdges({ nodes, edges, host }: Props) {
   useEffect(() => {
     host.current?.classList.toggle("ms-lod-view", lod);
   }, [host, lod]);
-  const paths = useMemo(() => (lod ? lodPaths(nodes, edges) : null), [lod, nodes, edges]);
+  const paths = useMemo(
+    () => (lod ? [lodPaths(nodes, edges.filter((e) => !e.selected)), lodPaths(nodes, edges.filter((e) => e.selected))] : null),
+    [lod, nodes, edges],
+  );
   if (!paths) return null;
+  const [plain, picked] = paths;
   return (
     <ViewportPortal>
       <svg className="ms-lod-edges" data-testid="lod-edges" data-edges={edges.length} aria-hidden="true">
-        <path className="ms-lod-lines" d={paths.lines} />
-        <path className="ms-lod-heads" d={paths.heads} />
+        <path className="ms-lod-lines" d={plain.lines} />
+        <path className="ms-lod-heads" d={plain.heads} />
+        {/* selected arrows on top, in the accent colour, as at full zoom */}
+        <path className="ms-lod-lines ms-lod-picked" data-testid="lod-picked" d={picked.lines} />
+        <path className="ms-lod-heads ms-lod-picked" d={picked.heads} />
       </svg>
     </ViewportPortal>
   );

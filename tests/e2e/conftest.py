@@ -121,13 +121,20 @@ class Phone:
             "touchPoints": [{"x": x, "y": y, "id": i, "radiusX": 5, "radiusY": 5, "force": 1}
                             for i, (x, y) in enumerate(points)]})
 
-    def drag(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10) -> None:
+    def drag(self, start: tuple[float, float], end: tuple[float, float], steps: int = 10,
+             rest: bool = False) -> None:
+        """A one-finger drag. ``rest``: the finger stops before it lifts. A drag released
+        while moving ends in a fling, and Chromium spends the next tap on stopping the
+        fling (no click): a tap after a flicked sheet was lost now and then."""
         self._touch("touchStart", [start])
         for i in range(1, steps + 1):
             t = i / steps
             self._touch("touchMove", [(start[0] + (end[0] - start[0]) * t,
                                        start[1] + (end[1] - start[1]) * t)])
             time.sleep(0.02)
+        for _ in range(3 if rest else 0):  # at rest: no velocity left
+            time.sleep(0.05)
+            self._touch("touchMove", [end])
         self._touch("touchEnd", [])
 
     def pinch(self, centre: tuple[float, float], d0: float, d1: float, steps: int = 10,

@@ -90,23 +90,6 @@ def heat(phone: Phone, block: str) -> list[float]:
         f"[data-testid=moe-heat-{block}] i", "cells => cells.map(c => +c.dataset.usage)")
 
 
-def drag_and_rest(phone: Phone, start: tuple[float, float], end: tuple[float, float]) -> None:
-    """A finger drag that stops before it lifts. A drag released while moving ends in a
-    fling, and Chromium spends the next tap on stopping the fling (no click): the Stop tap
-    that followed a flicked sheet was lost now and then."""
-    steps = 8
-    phone._touch("touchStart", [start])
-    for i in range(1, steps + 1):
-        t = i / steps
-        phone._touch("touchMove", [(start[0] + (end[0] - start[0]) * t,
-                                    start[1] + (end[1] - start[1]) * t)])
-        time.sleep(0.02)
-    for _ in range(3):  # at rest: no velocity left
-        time.sleep(0.05)
-        phone._touch("touchMove", [end])
-    phone._touch("touchEnd", [])
-
-
 def open_panel(phone: Phone) -> None:
     if phone.page.get_by_test_id("training-panel").get_attribute("data-mode") == "peek":
         phone.page.get_by_test_id("train-peek").tap()
@@ -303,13 +286,13 @@ def test_a_reload_mid_training_follows_the_run_and_can_stop_it(
     assert page.get_by_test_id("btn-train").is_disabled()
     # A finger drags the peek bar up into the sheet (and back down).
     x, y = phone.centre("train-peek")
-    drag_and_rest(phone, (x, y), (x, y - 200))
+    phone.drag((x, y), (x, y - 200), steps=8, rest=True)
     page.wait_for_selector("[data-testid=training-panel][data-mode=open]")
     n = wait_chart_beyond(phone, 0)
     wait_chart_beyond(phone, n)  # live: it keeps updating
     phone.shot("dod-7-reloaded")
     x, y = phone.centre("train-peek")
-    drag_and_rest(phone, (x, y), (x, y + 60))  # stays on the screen: 844 px tall
+    phone.drag((x, y), (x, y + 60), steps=8, rest=True)  # stays on the screen: 844 px tall
     page.wait_for_selector("[data-testid=training-panel][data-mode=peek]")
 
     page.get_by_test_id("btn-stop").tap()

@@ -7,6 +7,8 @@ with these names, and ``modelstudio play`` (onnxruntime only) runs it.
 from __future__ import annotations
 
 FORMATS: dict[str, str] = {"pt": ".pt", "pt2": ".pt2", "onnx": ".onnx"}  # format -> suffix
+#: The MIME type of each format's download (all binary: no browser should try to show one).
+MIME_TYPES: dict[str, str] = {fmt: "application/octet-stream" for fmt in FORMATS}
 PT_FORMAT = "modelstudio.pt"  # the ``format`` key of a .pt export
 FORMAT_VERSION = 1
 PT2_EXTRA_FILE = "modelstudio.json"  # the design and metadata inside a .pt2 archive

@@ -75,12 +75,8 @@ class Store(Designs, Runs, Events):
     """
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        """Open (creating the parent folder and the file if needed) and migrate the schema.
-
-        ``timeout``: seconds a writer waits for another writer before ``StoreBusy``.
-        Raises ``StoreError`` if the file is not a Model Studio database or was written by
-        a newer version.
-        """
+        """Open the file at ``path``, created and migrated as needed; ``timeout`` and the
+        errors raised are as ``Database`` says."""
         super().__init__(Database(path, timeout=timeout))
 
     @classmethod

@@ -34,7 +34,7 @@ MAX_DESIGN_BYTES = 2 * 1024 * 1024
 MAX_REQUEST_ID = 64
 MAX_STRING = 1000
 
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+REQUEST_ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_REQUEST_ID - 1}}}")
 #: The store's design ids (see ``ids.ID_RE``).
 DESIGN_ID_RE = ID_RE
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -176,8 +176,8 @@ def parse_envelope(content: Any) -> Command:
         raise ProtocolError("BAD_MESSAGE", "Only messages of kind 'command' are accepted.")
     request_id = content.get("id")
     if not isinstance(request_id, str) or not REQUEST_ID_RE.fullmatch(request_id):
-        raise ProtocolError("BAD_MESSAGE", "A command needs an 'id' of 1-64 letters, digits "
-                            "and '_.:-'.")
+        raise ProtocolError("BAD_MESSAGE", "A command needs an 'id' of "
+                            f"1-{MAX_REQUEST_ID} letters, digits and '_.:-'.")
     name = content.get("name")
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise ProtocolError("BAD_MESSAGE", "A command needs a 'name'.")

@@ -15,7 +15,7 @@ MAX_NAME_CHARS = 120
 
 #: Store ids (designs, runs): letters, digits, '_', '.', '-', starting with a letter or a
 #: digit, so an id is also a safe file stem (no '/', no leading '.').
-ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,%d}" % (MAX_ID_CHARS - 1))
+ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_CHARS - 1}}}")
 
 #: Control characters (newlines included), line/paragraph separators and bidi overrides:
 #: a name is shown in lists and file names, where these hide or reorder text.

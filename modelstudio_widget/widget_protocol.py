@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from modelstudio_widget.ids import FORBIDDEN_NAME_CHARS, ID_RE
+
 #: Largest command message accepted, as JSON text.
 MAX_MESSAGE_BYTES = 256 * 1024
 #: Largest design accepted through the ``design`` trait, as JSON text.
@@ -32,11 +34,10 @@ MAX_DESIGN_BYTES = 2 * 1024 * 1024
 MAX_REQUEST_ID = 64
 MAX_STRING = 1000
 
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-#: The store's design ids: letters, digits, '_', '.', '-'; no '/', no '..' at the start.
-DESIGN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+REQUEST_ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_REQUEST_ID - 1}}}")
+#: The store's design ids (see ``ids.ID_RE``).
+DESIGN_ID_RE = ID_RE
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class ProtocolError(Exception):
@@ -95,7 +96,8 @@ class Arg:
             if self.choices and value not in self.choices:
                 raise ProtocolError("BAD_ARGS", f"{where} must be one of "
                                     f"{', '.join(self.choices)}.")
-            if _CONTROL.search(value):
+            # What a name may not hold (control characters, bidi overrides) no string may.
+            if FORBIDDEN_NAME_CHARS.search(value):
                 raise ProtocolError("BAD_ARGS", f"{where} contains control characters.")
         if self.kind in (dict, list):
             json_size(value, where, MAX_MESSAGE_BYTES)
@@ -174,8 +176,8 @@ def parse_envelope(content: Any) -> Command:
         raise ProtocolError("BAD_MESSAGE", "Only messages of kind 'command' are accepted.")
     request_id = content.get("id")
     if not isinstance(request_id, str) or not REQUEST_ID_RE.fullmatch(request_id):
-        raise ProtocolError("BAD_MESSAGE", "A command needs an 'id' of 1-64 letters, digits "
-                            "and '_.:-'.")
+        raise ProtocolError("BAD_MESSAGE", "A command needs an 'id' of "
+                            f"1-{MAX_REQUEST_ID} letters, digits and '_.:-'.")
     name = content.get("name")
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise ProtocolError("BAD_MESSAGE", "A command needs a 'name'.")

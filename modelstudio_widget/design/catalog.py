@@ -19,6 +19,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from modelstudio_widget.ids import MAX_ID_CHARS, MAX_NAME_CHARS
+
 PropType = Literal["int", "float", "bool", "enum"]
 
 #: Tile exponents the engine produces: 0 (empty) .. 15 (32768).
@@ -262,8 +264,8 @@ LIMITS = {
     "max_edges": 2048,
     "max_params": 50_000_000,
     "max_memory_mb": 8192,
-    "max_id_length": 64,
-    "max_name_length": 120,
+    "max_id_length": MAX_ID_CHARS,
+    "max_name_length": MAX_NAME_CHARS,
 }
 
 #: Error codes and what they mean (stable; tests and users rely on them).

@@ -1,4 +1,4 @@
-"""A separate writer process for tests/test_store.py (run as a script, not collected).
+"""A separate writer process for tests/test_store_concurrency.py (run as a script, not collected).
 
     writer.py append DB DESIGN_ID WORKER COUNT GO_FILE
         Print "ready", wait for GO_FILE, then append COUNT revisions to DESIGN_ID (retrying

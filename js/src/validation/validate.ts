@@ -19,7 +19,7 @@ const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
 type Where = Pick<Issue, "component_id" | "edge" | "prop">;
 
 /** What the passes share: the analysis they fill in and what they learn on the way. */
-class Context {
+export class Context {
   a: Analysis = emptyAnalysis();
   /** Design-level defaults (design.meta), checked. */
   meta: Props = {};
@@ -359,7 +359,8 @@ export function checkWidths(c: Context): boolean {
 
 // --- attachments
 
-/** What each router and checkpoint configures; MoE layers and their routers. */
+/** What each router and checkpoint configures; MoE layers and their routers. (rules.py
+ * also sums each MoE's loss weights over its routers, for the code generator.) */
 export function checkAttachments(c: Context): void {
   const nodes = c.a.nodes;
   const routersOf = new Map<number, number[]>();
@@ -414,6 +415,8 @@ export function analyze(design: unknown, catalog: Catalog): Analysis {
   const [comps, edges] = shape;
   checkComponents(c, design as Record<string, unknown>, comps);
   checkEdges(c, edges);
+  // rules.py also keeps the topological order and whether the graph is resolved (acyclic,
+  // widths agree, not too large): only the code generator, which the worker lacks, needs them.
   checkGraph(c);
   checkWidths(c);
   checkAttachments(c);

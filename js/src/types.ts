@@ -37,6 +37,37 @@ export interface BlockSpec {
   outputs: PortSpec[];
 }
 
+/** The numbers of catalog.py the validator reads besides the block table (one home). */
+export interface CatalogConstants {
+  n_tile_values: number;
+  n_cells: number;
+  n_actions: number;
+  /** Classes of the max_tile auxiliary target. */
+  n_max_tile_classes: number;
+  /** Outputs of an aux-loss head per target. */
+  aux_target_width: Record<string, number>;
+  max_experts: number;
+  /** The design format this version reads. */
+  schema_version: number;
+  /** Largest |x| or |y| of a block's position. */
+  max_coordinate: number;
+  /** Beyond this many components or edges, validation stops after the size check. */
+  hard_cap: number;
+}
+
+/** The memory estimate's constants (estimate.py reads them from catalog.py too). */
+export interface EstimateConstants {
+  /** Boards per PPO minibatch. */
+  train_batch: number;
+  bytes_per_float: number;
+  /** Weights, gradients and Adam's two moments. */
+  optimizer_copies: number;
+  /** Floats a saved int64 index takes. */
+  index_floats: number;
+  /** Floats an MoE layer saves per token and expert for its router and gate. */
+  moe_router_floats_per_expert: number;
+}
+
 export interface Catalog {
   version: number;
   blocks: BlockSpec[];
@@ -44,9 +75,8 @@ export interface Catalog {
   limits: Record<string, number>;
   error_codes: Record<string, string>;
   warning_codes: string[];
-  constants: Record<string, number>;
-  /** estimate.py's constants: minibatch, bytes per float, weights+grads+Adam copies. */
-  estimate: { train_batch: number; bytes_per_float: number; optimizer_copies: number };
+  constants: CatalogConstants;
+  estimate: EstimateConstants;
 }
 
 export interface Position {

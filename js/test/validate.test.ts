@@ -39,3 +39,27 @@ vectors.forEach((v, i) => {
     if (!LOSSY.test(readFileSync(files[i], "utf8"))) assert.deepEqual(r, results[i]);
   });
 });
+
+// The worker hard-codes no number: what the kernel's catalog says, it computes with.
+test("the worker's size cap and estimate coefficients are the catalog's", () => {
+  const { templates } = fromPython([]);
+  const tweaked = (edit: (c: typeof catalog) => void) => {
+    const c = structuredClone(catalog);
+    edit(c);
+    return c;
+  };
+  const moe = validate(templates.moe, catalog);
+  const moreRouterFloats = tweaked((c) => (c.estimate.moe_router_floats_per_expert += 1000));
+  assert.ok(validate(templates.moe, moreRouterFloats).estimatedMemory > moe.estimatedMemory);
+  assert.equal(validate(templates.transformer, moreRouterFloats).estimatedMemory, validate(templates.transformer, catalog).estimatedMemory);
+
+  const aux = validate(templates.checkpointed, catalog);
+  const widerTargets = tweaked((c) => {
+    for (const k of Object.keys(c.constants.aux_target_width)) c.constants.aux_target_width[k] += 1;
+  });
+  assert.ok(validate(templates.checkpointed, widerTargets).params > aux.params);
+
+  const capped = validate(templates.tiny, tweaked((c) => (c.constants.hard_cap = 1)));
+  assert.deepEqual([capped.params, capped.errors], [0, []]); // stopped after the size check
+  assert.ok(validate(templates.tiny, catalog).params > 0);
+});

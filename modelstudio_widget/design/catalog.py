@@ -31,6 +31,17 @@ N_CELLS = 16
 N_ACTIONS = 4
 #: Classes of the ``max_tile`` auxiliary target (tile exponents).
 N_MAX_TILE_CLASSES = N_TILE_VALUES
+#: Outputs of an aux-loss head per target: class logits, or one regressed value.
+AUX_TARGET_WIDTH = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
+#: Experts a mixture-of-experts layer may have (``TOO_MANY_EXPERTS`` beyond).
+MAX_EXPERTS = 8
+#: The design format this version reads (``design["schema_version"]``).
+SCHEMA_VERSION = 1
+#: Largest |x| or |y| of a block's canvas position.
+MAX_COORDINATE = 1e6
+#: Beyond this many components or edges validation stops after the size check: nothing
+#: useful can be said about such a payload and walking it would only cost the kernel time.
+HARD_CAP = 100_000
 
 #: Memory estimate inputs (design/estimate.py): boards per PPO minibatch (the trainer's
 #: default minibatch uses the same constant), float32, and weights + gradients + Adam's
@@ -38,6 +49,10 @@ N_MAX_TILE_CLASSES = N_TILE_VALUES
 TRAIN_BATCH = 512
 BYTES_PER_FLOAT = 4
 OPTIMIZER_COPIES = 4
+#: Floats a saved int64 index takes (tile indices of a learned embedding).
+INDEX_FLOATS = 2
+#: Floats an MoE layer saves per token and expert for its router and gate (measured).
+MOE_ROUTER_FLOATS_PER_EXPERT = 16
 
 #: Roles say how validation and code generation treat a block.
 #: ``input`` produces the board; ``encoder`` turns it into tokens; ``layer`` transforms
@@ -183,10 +198,10 @@ BLOCKS: tuple[BlockType, ...] = (
         role="layer", color="#f59e0b", sets_width=True,
         props=(
             D_MODEL,
-            Prop("n_experts", "int", 4, "Number of expert MLPs (at most 8).", min=1, max=8,
-                 step=1, max_code="TOO_MANY_EXPERTS"),
+            Prop("n_experts", "int", 4, f"Number of expert MLPs (at most {MAX_EXPERTS}).",
+                 min=1, max=MAX_EXPERTS, step=1, max_code="TOO_MANY_EXPERTS"),
             Prop("top_k", "int", 2, "Experts each token is sent to (at most n_experts).",
-                 min=1, max=8, step=1),
+                 min=1, max=MAX_EXPERTS, step=1),
             Prop("ff_mult", "int", 2, "Expert hidden width as a multiple of d_model.",
                  min=1, max=8, step=1),
             Prop("routing", "enum", "dense", "dense: every expert computes, a top-k gate "
@@ -283,7 +298,7 @@ ERROR_CODES: dict[str, str] = {
     "UNKNOWN_PROP": "A prop the block type does not have.",
     "D_MODEL_MULTIPLE_OF_8": "d_model is not a multiple of 8.",
     "HEADS_DIVIDE_D_MODEL": "n_heads does not divide d_model.",
-    "TOO_MANY_EXPERTS": "More than 8 experts.",
+    "TOO_MANY_EXPERTS": f"More than {MAX_EXPERTS} experts.",
     "TOP_K_EXCEEDS_EXPERTS": "top_k is larger than n_experts.",
     "D_MODEL_MISMATCH": "Connected blocks disagree on the stream width.",
     "MISSING_INPUT": "No board_input block.",
@@ -318,15 +333,24 @@ _CATALOG_DATA: dict[str, Any] = {
     "limits": dict(LIMITS),
     "error_codes": dict(ERROR_CODES),
     "warning_codes": sorted(WARNING_CODES),
+    # The numbers the JS validator (js/src/validation/) needs besides the table: it reads
+    # them here, so each has one home.
     "constants": {
         "n_tile_values": N_TILE_VALUES,
         "n_cells": N_CELLS,
         "n_actions": N_ACTIONS,
-        "max_experts": 8,
+        "n_max_tile_classes": N_MAX_TILE_CLASSES,
+        "aux_target_width": dict(AUX_TARGET_WIDTH),
+        "max_experts": MAX_EXPERTS,
+        "schema_version": SCHEMA_VERSION,
+        "max_coordinate": MAX_COORDINATE,
+        "hard_cap": HARD_CAP,
     },
     "estimate": {
         "train_batch": TRAIN_BATCH,
         "bytes_per_float": BYTES_PER_FLOAT,
         "optimizer_copies": OPTIMIZER_COPIES,
+        "index_floats": INDEX_FLOATS,
+        "moe_router_floats_per_expert": MOE_ROUTER_FLOATS_PER_EXPERT,
     },
 }

@@ -11,7 +11,8 @@ Memory (MiB, reported as "MB"), for one PPO minibatch of ``TRAIN_BATCH`` boards 
 
 where act(block) is the number of floats the block keeps for backward (an int64 index
 counts as two floats): T = 16 tokens, B = TRAIN_BATCH, d = width, f = ff_mult * d,
-E experts, k = top_k, H heads.
+E experts, k = top_k, H heads. The constants (batch, the two floats of an index, the 16
+router floats per token and expert, ...) live in catalog.py, which the JS worker reads too.
 
   embedding          learned 2BT (tile indices); onehot 16BT (the one-hot matrix);
                      an implicit embedding is a learned one
@@ -30,29 +31,26 @@ the estimate within 25% of that measurement on several designs.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
+from modelstudio_widget.design.analysis import Analysis, Node
 from modelstudio_widget.design.catalog import (
+    AUX_TARGET_WIDTH,
     BYTES_PER_FLOAT,
+    INDEX_FLOATS,
+    MOE_ROUTER_FLOATS_PER_EXPERT,
     N_ACTIONS,
     N_CELLS,
-    N_MAX_TILE_CLASSES,
     N_TILE_VALUES,
     OPTIMIZER_COPIES,
     TRAIN_BATCH,
 )
-
-if TYPE_CHECKING:
-    from modelstudio_widget.design.rules import Analysis, Node
-
-AUX_WIDTH = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
 
 
 def node_params(n: Node, implicit_embedding: bool = False) -> int:
     """Exact parameter count of one block."""
     d, p = n.width, n.props
     if n.type == "board_input":
-        return 2 * N_TILE_VALUES * d if implicit_embedding else 0
+        return (N_TILE_VALUES + N_CELLS) * d if implicit_embedding else 0  # tile + position
     if n.type == "embedding":
         tile = N_TILE_VALUES * d + (d if p["encoding"] == "onehot" else 0)
         return tile + (N_CELLS * d if p["positional"] else 0)
@@ -63,7 +61,7 @@ def node_params(n: Node, implicit_embedding: bool = False) -> int:
         e, h = p["n_experts"], p["ff_mult"] * d
         return e * (2 * d * h + h + d) + d * e + e + 2 * d
     if n.type == "aux_loss_head":
-        out = AUX_WIDTH[p["target"]]
+        out = AUX_TARGET_WIDTH[p["target"]]
         return 2 * d + d * out + out
     if n.type == "action_output":
         features = N_CELLS * d if p["pool"] == "flatten" else d
@@ -81,16 +79,16 @@ def node_activations(n: Node, batch: int, checkpointed: bool = False,
     if checkpointed:
         return b * t * d
     if n.type == "board_input":
-        return 2 * b * t if implicit_embedding else 0
+        return INDEX_FLOATS * b * t if implicit_embedding else 0
     if n.type == "embedding":
-        return 2 * b * t if p["encoding"] == "learned" else N_TILE_VALUES * b * t
+        return INDEX_FLOATS * b * t if p["encoding"] == "learned" else N_TILE_VALUES * b * t
     if n.type == "transformer_layer":
         f = p["ff_mult"] * d
         return b * t * (8 * d + 2 * f + 2 * p["n_heads"])
     if n.type == "moe_layer":
         e, k, f = p["n_experts"], p["top_k"], p["ff_mult"] * d
         per = e * (2 * f + d) if p["routing"] == "dense" else k * (2 * f + 3 * d)
-        return b * t * (2 * d + per + 16 * e)
+        return b * t * (2 * d + per + MOE_ROUTER_FLOATS_PER_EXPERT * e)
     if n.type == "aux_loss_head":
         return b * (2 * t + d)
     if n.type == "action_output":

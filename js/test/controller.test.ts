@@ -5,14 +5,10 @@ import { SYNC_DEBOUNCE_MS, StudioController } from "../src/kernel/controller";
 import type { WidgetModel } from "../src/kernel/bridge";
 import { addBlock } from "../src/state/design";
 import { ValidationClient } from "../src/validation/client";
-import type { Catalog, ValidationResult } from "../src/types";
+import { testCatalog } from "./fixtures";
+import type { ValidationResult } from "../src/types";
 
-const catalog = {
-  version: 1,
-  blocks: [{ type: "x_block", label: "X", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [] }],
-  meta: [], limits: {}, error_codes: {}, warning_codes: [], constants: {},
-  estimate: { train_batch: 1, bytes_per_float: 4, optimizer_copies: 4 },
-} as Catalog;
+const catalog = testCatalog([{ type: "x_block", label: "X", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [] }]);
 
 class FakeModel implements WidgetModel {
   values: Record<string, unknown>;

@@ -7,11 +7,10 @@ import { canRedo, canUndo, initHistory, push, redo, undo } from "../src/state/hi
 import { groupIssues, issuesByBlock, shownValidation } from "../src/state/selectors";
 import { StudioStore } from "../src/state/store";
 import { stepValue } from "../src/ui/controls";
+import { testCatalog } from "./fixtures";
 import type { Catalog, Design, PropSpec, ValidationResult } from "../src/types";
 
-const catalog: Catalog = {
-  version: 1,
-  blocks: [
+const catalog: Catalog = testCatalog([
     { type: "src_block", label: "Source", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [{ name: "out", kind: "board" }] },
     {
       type: "mid_block", label: "Middle", doc: "", role: "layer", color: "#111", sets_width: true,
@@ -22,10 +21,7 @@ const catalog: Catalog = {
       inputs: [{ name: "in", kind: "tokens", accepts: ["tokens", "board"] }], outputs: [{ name: "out", kind: "tokens" }],
     },
     { type: "sink_block", label: "Sink", doc: "", role: "output", color: "#222", sets_width: false, props: [], inputs: [{ name: "in", kind: "tokens", accepts: ["tokens"] }], outputs: [] },
-  ],
-  meta: [], limits: {}, error_codes: {}, warning_codes: [], constants: {},
-  estimate: { train_batch: 1, bytes_per_float: 4, optimizer_copies: 4 },
-};
+  ]);
 
 test("history: push, undo, redo, and a new edit drops the redo branch", () => {
   let h = initHistory(1);

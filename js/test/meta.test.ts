@@ -4,14 +4,13 @@ import { test } from "node:test";
 import { addBlock, emptyDesign, setMeta, setProp } from "../src/state/design";
 import { applyMetaToBlocks, blocksOffMeta, metaValue } from "../src/state/meta";
 import { StudioStore } from "../src/state/store";
+import { testCatalog } from "./fixtures";
 import type { Catalog, Design, PropSpec } from "../src/types";
 
 const width: PropSpec = { name: "width", type: "int", default: 128, doc: "", min: 8, max: 1024, step: 8, multiple_of: 8 };
 const heads: PropSpec = { name: "heads", type: "int", default: 4, doc: "", min: 1, max: 64, step: 1 };
 
-const catalog: Catalog = {
-  version: 1,
-  blocks: [
+const catalog: Catalog = testCatalog([
     { type: "src_block", label: "Source", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [{ name: "out", kind: "board" }] },
     {
       type: "mid_block", label: "Middle", doc: "", role: "layer", color: "#111", sets_width: true,
@@ -22,10 +21,7 @@ const catalog: Catalog = {
       ],
       inputs: [{ name: "in", kind: "tokens", accepts: ["tokens", "board"] }], outputs: [{ name: "out", kind: "tokens" }],
     },
-  ],
-  meta: [width, heads], limits: {}, error_codes: {}, warning_codes: [], constants: {},
-  estimate: { train_batch: 1, bytes_per_float: 4, optimizer_copies: 4 },
-};
+  ], [width, heads]);
 
 function design(): Design {
   let d = emptyDesign();

@@ -20,9 +20,9 @@ File formats (details in ``formats`` and ``onnx_graph``):
   id/name, parameter count, run and step are in the model's ``metadata_props``.
 
 Every export is checked before it appears at its destination (ONNX: ``onnx.checker`` and
-onnxruntime vs torch at batch 1 and 64, with and without the mask); a failed check raises ``ExportParityError`` and
-leaves no file. Importing this package does not import torch (``modelstudio play``
-relies on that); the torch side loads on first use.
+onnxruntime vs torch at batch 1 and 64, with and without the mask); a failed check raises
+``ExportParityError`` and leaves no file. Importing this package does not import torch
+(``modelstudio play`` relies on that); the torch side loads on first use.
 """
 
 from __future__ import annotations

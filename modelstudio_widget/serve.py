@@ -21,7 +21,6 @@ import os
 import secrets
 import socket
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from modelstudio_widget.workspace import ENV_VAR, resolve_workspace
@@ -178,8 +177,3 @@ def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
         return 0
     return 0
 
-
-def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - thin wrapper
-    from modelstudio_widget.cli import main as cli_main
-
-    return cli_main(["serve", *(argv or [])])

@@ -139,13 +139,19 @@ def test_invalid_design_is_refused_with_its_errors() -> None:
         ms.build_model(chain(tf(d_model=100)))
 
 
-def test_config_and_base_class_from_architecture() -> None:
+def test_config_from_architecture_is_the_compiled_config(workspace: Path) -> None:
     design = ms.templates()["checkpointed"]
     cfg = ms.DynamicModelConfig.from_architecture(design)
     assert (cfg.d_model, cfg.n_layers, cfg.checkpointed_layers) == (64, 2, 2)
     assert cfg.aux_targets == ["max_tile"]
-    model = ms.GameTransformer.from_architecture(design)
+    assert ms.compile_design(design, workspace).config == cfg.to_dict()
+    model = ms.build_model(design)
     assert isinstance(model, ms.GameTransformer) and model.num_params() == cfg.n_params
+
+
+def test_config_of_an_invalid_design_is_refused() -> None:
+    with pytest.raises(DesignError, match="D_MODEL_MULTIPLE_OF_8"):
+        ms.DynamicModelConfig.from_architecture(chain(tf(d_model=100)))
 
 
 def test_boards_as_grid_or_flat_give_the_same_output() -> None:

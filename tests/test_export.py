@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import pytest
 import torch
 
@@ -124,6 +125,10 @@ def test_onnx_matches_torch_at_batch_1_and_64(name: str, tmp_path: Path) -> None
         np.testing.assert_allclose(got["value"], value, atol=ATOL, rtol=0)
         np.testing.assert_array_equal(got["masked_logits"] == np.float32(MASKED), ~mask)
         np.testing.assert_allclose(got["masked_logits"][mask], logits[mask], atol=ATOL)
+        alone = agent(boards)  # no mask: every move legal, the same logits and value
+        for key in ("logits", "value"):
+            np.testing.assert_array_equal(alone[key], got[key])
+        np.testing.assert_array_equal(alone["masked_logits"], got["logits"])
     meta = agent.metadata
     assert meta["design_id"] == design["id"] and meta["design_name"] == design["name"]
     assert int(meta["param_count"]) == model.num_params()
@@ -182,6 +187,17 @@ def test_a_graph_that_disagrees_with_torch_raises_and_leaves_no_file(
     assert err.output == "value" and err.batch == 1
     assert 0.009 < err.max_abs_diff < 0.011
     assert "0.01" in str(err)
+    assert files_in(tmp_path) == []
+
+
+def test_the_parity_gate_also_runs_the_graph_without_a_mask(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A default that marks every move illegal changes nothing when a mask is passed, so
+    # only the board-alone run can catch it.
+    monkeypatch.setitem(onnx_graph.INPUT_DEFAULTS, "action_mask", np.zeros((1, 4), bool))
+    with pytest.raises(ExportParityError) as info:
+        ms.export(ms.templates()["tiny"], "onnx", tmp_path / "m.onnx", weights="fresh")
+    assert info.value.output == "masked_logits" and info.value.batch == 1
     assert files_in(tmp_path) == []
 
 
@@ -256,19 +272,36 @@ def test_onnx_runs_in_a_fresh_process_with_only_onnxruntime(exported: dict[str, 
         import sys, numpy as np, onnxruntime as ort
         session = ort.InferenceSession({str(exported['paths']['onnx'])!r},
                                        providers=["CPUExecutionProvider"])
-        assert [i.name for i in session.get_inputs()] == ["board", "action_mask"]
-        logits, masked, value = session.run(None, {{"board": np.load("boards.npy"),
+        assert [i.name for i in session.get_inputs()] == ["board"]
+        assert [i.name for i in session.get_overridable_initializers()] == ["action_mask"]
+        boards = np.load("boards.npy")
+        logits, masked, value = session.run(None, {{"board": boards,
                                                     "action_mask": np.load("mask.npy")}})
+        alone = session.run(None, {{"board": boards}})  # the mask is optional
         assert "torch" not in sys.modules and not any(
             m.startswith("modelstudio") for m in sys.modules)
-        np.savez("onnx_out.npz", logits=logits, masked=masked, value=value)
+        np.savez("onnx_out.npz", logits=logits, masked=masked, value=value,
+                 alone_logits=alone[0], alone_masked=alone[1], alone_value=alone[2])
     """, cwd=exported["folder"])
     out = np.load(exported["folder"] / "onnx_out.npz")
     logits, value = exported["expected"]
-    np.testing.assert_allclose(out["logits"], logits, atol=ATOL, rtol=0)
-    np.testing.assert_allclose(out["value"], value, atol=ATOL, rtol=0)
+    for prefix in ("", "alone_"):
+        np.testing.assert_allclose(out[prefix + "logits"], logits, atol=ATOL, rtol=0)
+        np.testing.assert_allclose(out[prefix + "value"], value, atol=ATOL, rtol=0)
     np.testing.assert_allclose(np.where(exported["mask"], out["masked"], 0),
                                np.where(exported["mask"], logits, 0), atol=ATOL, rtol=0)
+    np.testing.assert_array_equal(out["masked"] == np.float32(MASKED), ~exported["mask"])
+    np.testing.assert_array_equal(out["alone_masked"], out["alone_logits"])
+
+
+def without_mask_default(path: Path, out: Path) -> Path:
+    """A copy of an export as files were before the mask became optional."""
+    proto = onnx.load(path)
+    kept = [t for t in proto.graph.initializer if t.name != "action_mask"]
+    del proto.graph.initializer[:]
+    proto.graph.initializer.extend(kept)
+    onnx.save(proto, out)
+    return out
 
 
 # --- the exported agent plays the same games ---------------------------------------------
@@ -528,6 +561,27 @@ def test_cli_play_uses_onnxruntime_without_importing_torch(tmp_path: Path) -> No
     assert stats["games"] == 12 and stats["mean_score"] == expected["mean_score"]
     assert stats["design_id"] == "tpl-tiny"
     assert set(expected) <= set(stats)
+
+
+def test_cli_play_runs_files_with_and_without_a_mask_default(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    optional = ms.export(ms.templates()["tiny"], "onnx", tmp_path / "new.onnx",
+                         weights="fresh")
+    required = without_mask_default(optional, tmp_path / "old.onnx")
+    boards, mask = random_inputs(5, seed=2)
+    old, new = OnnxAgent(required), OnnxAgent(optional)
+    assert (old.mask_optional, new.mask_optional) == (False, True)
+    with pytest.raises(Exception, match="action_mask"):  # what the old files refuse
+        old.session.run(None, {"board": boards})
+    for key, want in new(boards).items():
+        np.testing.assert_array_equal(old(boards)[key], want)
+    np.testing.assert_array_equal(old(boards, mask)["masked_logits"],
+                                  new(boards, mask)["masked_logits"])
+    stats = []
+    for path in (required, optional):
+        assert cli.main(["play", str(path), "--games", "6", "--seed", "4", "--json"]) == 0
+        stats.append(json.loads(capsys.readouterr().out))
+    assert stats[0]["mean_score"] == stats[1]["mean_score"] and stats[0]["games"] == 6
 
 
 def test_cli_play_reports_a_bad_model_file(tmp_path: Path,

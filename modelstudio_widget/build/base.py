@@ -14,7 +14,10 @@ import torch
 from torch import Tensor, nn
 
 from modelstudio_widget.build.blocks import AuxLossHead, Extras, MoELayer
+from modelstudio_widget.build.valid import analyze_valid
 from modelstudio_widget.design.catalog import N_CELLS, N_TILE_VALUES
+from modelstudio_widget.design.estimate import estimate
+from modelstudio_widget.design.rules import Analysis
 
 
 @dataclass
@@ -30,12 +33,8 @@ class DynamicModelConfig:
     aux_targets: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_architecture(cls, arch: Any) -> DynamicModelConfig:
-        """Config of a design; raises ``DesignError`` when it is not valid."""
-        from modelstudio_widget.build.codegen import analyze_valid
-        from modelstudio_widget.design.estimate import estimate
-
-        a = analyze_valid(arch)
+    def from_analysis(cls, a: Analysis, n_params: int) -> DynamicModelConfig:
+        """Config of a valid design's analysis, with its (already counted) parameters."""
         layers = [n for n in a.nodes if n.type == "transformer_layer"]
         moes = [n for n in a.nodes if n.type == "moe_layer"]
         widths = [n.width for n in a.nodes if n.type == "action_output"]
@@ -45,10 +44,16 @@ class DynamicModelConfig:
             n_layers=len(layers),
             n_experts=max((n.props["n_experts"] for n in moes), default=0),
             n_moe_layers=len(moes),
-            n_params=estimate(a)[0],
+            n_params=n_params,
             checkpointed_layers=len(a.checkpointed),
             aux_targets=[n.props["target"] for n in a.nodes if n.type == "aux_loss_head"],
         )
+
+    @classmethod
+    def from_architecture(cls, arch: Any) -> DynamicModelConfig:
+        """Config of a design; raises ``DesignError`` when it is not valid."""
+        a = analyze_valid(arch)
+        return cls.from_analysis(a, estimate(a)[0])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,9 +109,3 @@ class GameTransformer(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    @staticmethod
-    def from_architecture(arch: Any, workspace: Any = None) -> GameTransformer:
-        """Compile a design (cached by content) and instantiate its model."""
-        from modelstudio_widget.build.codegen import build_model
-
-        return build_model(arch, workspace=workspace)

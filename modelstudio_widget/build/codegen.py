@@ -27,21 +27,12 @@ from typing import Any
 import torch
 
 from modelstudio_widget.build.base import DynamicModelConfig, GameTransformer
+from modelstudio_widget.build.valid import DesignError as DesignError  # re-exported: ms.DesignError
+from modelstudio_widget.build.valid import analyze_valid
 from modelstudio_widget.design.catalog import BLOCKS, BY_TYPE
 from modelstudio_widget.design.estimate import estimate
-from modelstudio_widget.design.rules import Analysis, ValidationResult, analyze, validate
+from modelstudio_widget.design.rules import Analysis
 from modelstudio_widget.workspace import subdir
-
-
-class DesignError(ValueError):
-    """A design that cannot be compiled; ``result`` holds the full validation result."""
-
-    def __init__(self, result: ValidationResult):
-        self.result = result
-        errors = [i for i in result.errors if i.severity == "error"]
-        lines = "; ".join(f"[{i.code}] {i.message}" for i in errors[:8])
-        more = f" (+{len(errors) - 8} more)" if len(errors) > 8 else ""
-        super().__init__(f"The design is not valid: {lines}{more}")
 
 
 @dataclass
@@ -58,14 +49,6 @@ class CompileResult:
         return {"import_path": self.import_path, "paramCount": self.paramCount,
                 "params": self.params, "config": self.config, "path": self.path,
                 "source_hash": self.source_hash}
-
-
-def analyze_valid(design: Any) -> Analysis:
-    """Analysis of a design that must be valid; raises ``DesignError`` otherwise."""
-    result = validate(design)
-    if not result.valid:
-        raise DesignError(result)
-    return analyze(design)
 
 
 # --- source generation ---------------------------------------------------------------------
@@ -258,6 +241,25 @@ def _instantiate(module: types.ModuleType, a: Analysis, *, device: str | None = 
     return model
 
 
+def _compile(design: Any, workspace: str | os.PathLike[str] | None, *, write: bool
+             ) -> tuple[Analysis, types.ModuleType, Path | None, str]:
+    """The one build path: validate once, generate, (write,) load. Raises ``DesignError``.
+
+    Returns the analysis, the loaded module, the file written (or None) and the source hash.
+    """
+    a = analyze_valid(design)
+    source = generate_source(a)
+    digest = source_hash(source)
+    path = None
+    if write:
+        path = subdir(workspace, "generated") / f"{safe_id(design)}_{digest}.py"
+        if not path.exists() or path.read_text() != source:
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(source)
+            os.replace(tmp, path)  # atomic: a reader never sees half a file
+    return a, _load(source, digest, path), path, digest
+
+
 def compile_design(design: Any, workspace: str | os.PathLike[str] | None = None
                    ) -> CompileResult:
     """Validate, write ``generated/<safe id>_<hash>.py`` into the workspace, import it.
@@ -266,20 +268,13 @@ def compile_design(design: Any, workspace: str | os.PathLike[str] | None = None
     built on the meta device so nothing is allocated) and the config.
     Raises ``DesignError`` for an invalid design.
     """
-    a = analyze_valid(design)
-    source = generate_source(a)
-    digest = source_hash(source)
-    path = subdir(workspace, "generated") / f"{safe_id(design)}_{digest}.py"
-    if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    module = _load(source, digest, path)
+    a, module, path, digest = _compile(design, workspace, write=True)
+    assert path is not None
     params = _instantiate(module, a, device="meta").num_params()
     expected = estimate(a)[0]
     if params != expected:  # pragma: no cover - would be a bug in estimate.py
         raise AssertionError(f"closed-form count {expected} != built model {params}")
-    config = DynamicModelConfig.from_architecture(design).to_dict()
+    config = DynamicModelConfig.from_analysis(a, params).to_dict()
     return CompileResult(module.__name__, params / 1e6, params, config, str(path), digest,
                          module)
 
@@ -290,9 +285,5 @@ def build_model(design: Any, workspace: str | os.PathLike[str] | None = None
 
     Compiles in memory (no file is written) unless a workspace is given.
     """
-    if workspace is not None:
-        result = compile_design(design, workspace)
-        return _instantiate(result.module, analyze(design))
-    a = analyze_valid(design)
-    source = generate_source(a)
-    return _instantiate(_load(source, source_hash(source), None), a)
+    a, module, _, _ = _compile(design, workspace, write=workspace is not None)
+    return _instantiate(module, a)

@@ -14,14 +14,15 @@ File formats (details in ``formats`` and ``onnx_graph``):
 - ``.pt2``: a ``torch.export`` program, ``boards int64 [batch, 16] -> (logits [batch, 4],
   value [batch])``, dynamic batch; runs with torch alone.
 - ``.onnx``: one self-contained file, ONNX opset 18, dynamic batch; inputs ``board`` (int64
-  [batch, 16] tile exponents) and ``action_mask`` (bool [batch, 4], true = legal), outputs
+  [batch, 16] tile exponents) and ``action_mask`` (bool [batch, 4], true = legal; optional:
+  every move legal when absent, so a board alone runs), outputs
   ``logits``, ``masked_logits`` (illegal moves at -1e9) and ``value`` [batch]; the design
   id/name, parameter count, run and step are in the model's ``metadata_props``.
 
 Every export is checked before it appears at its destination (ONNX: ``onnx.checker`` and
-onnxruntime vs torch at batch 1 and 64); a failed check raises ``ExportParityError`` and
-leaves no file. Importing this package does not import torch (``modelstudio play``
-relies on that); the torch side loads on first use.
+onnxruntime vs torch at batch 1 and 64, with and without the mask); a failed check raises
+``ExportParityError`` and leaves no file. Importing this package does not import torch
+(``modelstudio play`` relies on that); the torch side loads on first use.
 """
 
 from __future__ import annotations

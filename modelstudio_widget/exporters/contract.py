@@ -18,6 +18,10 @@ PT2_EXTRA_FILE = "modelstudio.json"  # the design and metadata inside a .pt2 arc
 #: would only narrow where the file runs.
 OPSET = 18
 ONNX_INPUTS = ("board", "action_mask")
+#: Inputs a caller may leave out: a graph input with a same-named initializer (IR >= 4)
+#: takes the initializer's value when absent. Without a mask every move counts as legal,
+#: so ``logits`` and ``value`` (which never depend on it) need the board alone.
+ONNX_OPTIONAL_INPUTS = ("action_mask",)
 ONNX_OUTPUTS = ("logits", "masked_logits", "value")
 #: The logit an illegal move gets in ``masked_logits``: the trainer's own mask value, so the
 #: exported greedy policy is the policy that was trained (exp() of it underflows to 0).

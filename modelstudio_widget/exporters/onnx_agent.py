@@ -2,7 +2,9 @@
 
 ``modelstudio play`` uses this; so does ``ms.load(path.onnx)``. The graph's contract is in
 ``contract.py``: ``board`` int64 [batch, 16] and ``action_mask`` bool [batch, 4] in,
-``logits``, ``masked_logits`` [batch, 4] and ``value`` [batch] out.
+``logits``, ``masked_logits`` [batch, 4] and ``value`` [batch] out. The mask is optional
+(every move legal when absent) in files written since it became so; older files require it,
+and this agent passes an all-true one to them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ def make_session(model: str | os.PathLike[str] | bytes, threads: int = 1) -> Any
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Errors only: onnxruntime warns on every load that an input with a default (the
+    # optional mask) cannot be constant-folded, which is the point of a default.
+    options.log_severity_level = 3
     source = model if isinstance(model, bytes) else os.fspath(model)
     return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
 
@@ -42,22 +47,27 @@ class OnnxAgent:
             raise LoadError(f"{self.path} is not a loadable ONNX model: "
                             f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
                             ) from None
-        names = tuple(i.name for i in self.session.get_inputs())
+        required = tuple(i.name for i in self.session.get_inputs())
+        optional = tuple(i.name for i in self.session.get_overridable_initializers())
+        names = required + optional
         outputs = tuple(o.name for o in self.session.get_outputs())
         if names != ONNX_INPUTS or outputs != ONNX_OUTPUTS:
             raise LoadError(f"{self.path} is not a Model Studio policy: inputs {names}, "
                             f"outputs {outputs}; expected {ONNX_INPUTS} -> {ONNX_OUTPUTS}")
         self.metadata: dict[str, str] = dict(
             self.session.get_modelmeta().custom_metadata_map)
+        #: Whether the board alone is enough (the mask has a default in the file).
+        self.mask_optional = "action_mask" in optional
 
     def __call__(self, boards: np.ndarray, mask: np.ndarray | None = None
                  ) -> dict[str, np.ndarray]:
-        boards = np.asarray(boards).reshape(-1, 16).astype(np.int64)
-        if mask is None:
-            mask = np.ones((boards.shape[0], 4), dtype=bool)
-        out = self.session.run(list(ONNX_OUTPUTS), {"board": boards,
-                                                     "action_mask": np.asarray(mask, bool)})
-        return dict(zip(ONNX_OUTPUTS, out))
+        """Outputs for ``boards``; without ``mask`` every move counts as legal."""
+        feed = {"board": np.asarray(boards).reshape(-1, 16).astype(np.int64)}
+        if mask is not None:
+            feed["action_mask"] = np.asarray(mask, bool)
+        elif not self.mask_optional:
+            feed["action_mask"] = np.ones((feed["board"].shape[0], 4), dtype=bool)
+        return dict(zip(ONNX_OUTPUTS, self.session.run(list(ONNX_OUTPUTS), feed)))
 
     def policy(self, obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
         """The best legal move: argmax of the masked logits (first index on ties, as

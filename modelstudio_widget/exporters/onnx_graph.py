@@ -3,7 +3,8 @@
 The graph (opset ``contract.OPSET``, dynamic batch)::
 
     inputs   board          int64 [batch, 16]  tile exponents, row-major (0 empty, k = 2**k)
-             action_mask    bool  [batch, 4]   true = legal; up, right, down, left
+             action_mask    bool  [batch, 4]   true = legal; up, right, down, left;
+                                               optional: all moves legal when absent
     outputs  logits         float [batch, 4]   raw policy logits
              masked_logits  float [batch, 4]   logits with illegal moves set to -1e9
              value          float [batch]      state-value estimate
@@ -31,6 +32,9 @@ traced faithfully: torch.export refuses it, and the legacy tracer would bake in 
 experts received tokens in the example batch. The graph therefore always uses the dense
 routing path, which computes the same function (same top-k choice, same renormalised
 gates); the parity gate compares the graph against the original sparse model.
+
+The mask is optional through an all-true ``[1, 4]`` initializer of the same name (it
+broadcasts over the batch); the parity gate runs every batch with and without a mask.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import onnx
+import onnx.numpy_helper
 import torch
 from torch import Tensor, nn
 
@@ -53,6 +58,7 @@ from modelstudio_widget.exporters.contract import (
     FORMAT_VERSION,
     MASKED,
     ONNX_INPUTS,
+    ONNX_OPTIONAL_INPUTS,
     ONNX_OUTPUTS,
     OPSET,
     PARITY_BATCHES,
@@ -65,6 +71,9 @@ from modelstudio_widget.exporters.onnx_agent import make_session
 EXPORTERS = ("legacy", "dynamo")
 DEFAULT_EXPORTER = "legacy"
 EXAMPLE_BATCH = 4  # >= 2: an example batch of 1 bakes batch=1 into a Reshape (FINDINGS)
+#: What an optional input is when the caller leaves it out (broadcast over the batch).
+INPUT_DEFAULTS = {"action_mask": np.ones((1, 4), dtype=bool)}
+MIN_IR_VERSION_FOR_DEFAULTS = 4  # IR 4 made an initializer named like an input its default
 
 
 class PolicyGraph(nn.Module):
@@ -137,9 +146,9 @@ def to_onnx(model: nn.Module, exporter: str = DEFAULT_EXPORTER) -> onnx.ModelPro
         # the MoE statistics that the graph drops): the parity gate is the real check.
         warnings.simplefilter("ignore")
         if exporter == "legacy":
-            return _legacy(graph, args)
+            return with_input_defaults(_legacy(graph, args))
         if exporter == "dynamo":
-            return _dynamo(graph, args)
+            return with_input_defaults(_dynamo(graph, args))
     raise ValueError(f"unknown exporter {exporter!r}; choose one of {', '.join(EXPORTERS)}")
 
 
@@ -162,14 +171,29 @@ def _dynamo(graph: nn.Module, args: tuple[Tensor, Tensor]) -> onnx.ModelProto:
     return program.model_proto
 
 
+def with_input_defaults(proto: onnx.ModelProto) -> onnx.ModelProto:
+    """Make ``ONNX_OPTIONAL_INPUTS`` optional: each gets an initializer of its own name
+    holding ``INPUT_DEFAULTS``. Returns ``proto`` (changed in place)."""
+    if proto.ir_version < MIN_IR_VERSION_FOR_DEFAULTS:
+        raise ExportError(f"ONNX IR version {proto.ir_version} cannot give inputs defaults")
+    present = {i.name for i in proto.graph.initializer}
+    for name in ONNX_OPTIONAL_INPUTS:
+        if name not in present:
+            proto.graph.initializer.append(onnx.numpy_helper.from_array(INPUT_DEFAULTS[name],
+                                                                       name))
+    return proto
+
+
 def annotate(proto: onnx.ModelProto, metadata: dict[str, Any]) -> None:
     """Producer, doc strings and ``metadata_props`` (all values as strings)."""
     proto.producer_name = "modelstudio_widget"
     proto.doc_string = ("Model Studio 2048 policy. board: int64 [batch,16] tile exponents; "
-                        "action_mask: bool [batch,4] (true = legal; up, right, down, left). "
+                        "action_mask: bool [batch,4] (true = legal; up, right, down, left; "
+                        "optional, all legal when absent). "
                         "logits/masked_logits: [batch,4] (illegal = -1e9); value: [batch].")
     docs = {"board": "int64 [batch, 16] tile exponents, row-major; 0 = empty, k = tile 2**k",
-            "action_mask": "bool [batch, 4], true = legal move (up, right, down, left)",
+            "action_mask": "bool [batch, 4], true = legal move (up, right, down, left); "
+                           "optional: absent = every move legal",
             "logits": "float32 [batch, 4] raw policy logits",
             "masked_logits": f"float32 [batch, 4] logits, illegal moves set to {MASKED:g}",
             "value": "float32 [batch] state-value estimate"}
@@ -198,9 +222,11 @@ def check_graph(proto: onnx.ModelProto, reference: nn.Module) -> tuple[bytes, fl
     worst = 0.0
     for seed, batch in enumerate(PARITY_BATCHES):
         boards, mask = random_inputs(batch, seed=100 + seed)
-        got = dict(zip(ONNX_OUTPUTS, session.run(list(ONNX_OUTPUTS),
-                                                 {"board": boards, "action_mask": mask})))
-        worst = max(worst, compare("onnx", got, torch_outputs(reference, boards, mask),
-                                   batch))
+        # With the mask, and without it (the default: every move legal).
+        for feed, want_mask in (({"action_mask": mask}, mask),
+                                ({}, np.ones_like(mask))):
+            got = dict(zip(ONNX_OUTPUTS, session.run(list(ONNX_OUTPUTS),
+                                                     {"board": boards, **feed})))
+            worst = max(worst, compare("onnx", got, torch_outputs(reference, boards,
+                                                                  want_mask), batch))
     return data, worst
-

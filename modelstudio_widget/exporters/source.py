@@ -24,7 +24,8 @@ from typing import Any
 import torch
 
 from modelstudio_widget.build.base import GameTransformer
-from modelstudio_widget.build.codegen import DesignError, build_model
+from modelstudio_widget.build.codegen import build_model
+from modelstudio_widget.build.valid import DesignError
 from modelstudio_widget.exporters.contract import FORMAT_VERSION, PT_FORMAT, ExportError, LoadError
 from modelstudio_widget.store import CheckpointRecord, NotFound, Store
 from modelstudio_widget.workspace import resolve_workspace

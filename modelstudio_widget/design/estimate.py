@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import math
 
-from modelstudio_widget.design.analysis import Analysis, Node
+from modelstudio_widget.design.analysis import Analysis, Issue, Node
 from modelstudio_widget.design.catalog import (
     AUX_TARGET_WIDTH,
     BYTES_PER_FLOAT,
     INDEX_FLOATS,
+    LIMITS,
     MOE_ROUTER_FLOATS_PER_EXPERT,
     N_ACTIONS,
     N_CELLS,
@@ -107,3 +108,17 @@ def estimate(a: Analysis, batch: int = TRAIN_BATCH) -> tuple[int, int]:
         floats += node_activations(n, batch, n.index in a.checkpointed, implicit)
     total = (OPTIMIZER_COPIES * params + floats) * BYTES_PER_FLOAT
     return params, math.ceil(total / 2**20)
+
+
+def check_budget(issues: list[Issue], params: int, memory: int) -> None:
+    """TOO_LARGE when the estimate is over the parameter or memory budget."""
+    if any(i.code == "TOO_LARGE" for i in issues):
+        return
+    if params > LIMITS["max_params"]:
+        issues.append(Issue("TOO_LARGE", f"{params / 1e6:.1f} M parameters is over the "
+                            f"{LIMITS['max_params'] / 1e6:.0f} M budget; make layers "
+                            "narrower or fewer."))
+    elif memory > LIMITS["max_memory_mb"]:
+        issues.append(Issue("TOO_LARGE", f"Training needs about {memory} MB, over the "
+                            f"{LIMITS['max_memory_mb']} MB budget; add gradient "
+                            "checkpoints or shrink the design."))

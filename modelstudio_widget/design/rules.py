@@ -33,7 +33,7 @@ from modelstudio_widget.design.catalog import (
     WARNING_CODES,
     BlockType,
 )
-from modelstudio_widget.design.estimate import estimate
+from modelstudio_widget.design.estimate import check_budget, estimate
 from modelstudio_widget.design.values import check_prop_value, position_ok, show
 
 #: Codes of a prop value the rules cannot use at all (the block falls back to the default).
@@ -428,20 +428,6 @@ def analyze(design: Any) -> Analysis:
     check_attachments(c)
     c.a.resolved = acyclic and widths_ok and not c.too_large
     return c.a
-
-
-def check_budget(issues: list[Issue], params: int, memory: int) -> None:
-    """TOO_LARGE when the estimate is over the parameter or memory budget."""
-    if any(i.code == "TOO_LARGE" for i in issues):
-        return
-    if params > LIMITS["max_params"]:
-        issues.append(Issue("TOO_LARGE", f"{params / 1e6:.1f} M parameters is over the "
-                            f"{LIMITS['max_params'] / 1e6:.0f} M budget; make layers "
-                            "narrower or fewer."))
-    elif memory > LIMITS["max_memory_mb"]:
-        issues.append(Issue("TOO_LARGE", f"Training needs about {memory} MB, over the "
-                            f"{LIMITS['max_memory_mb']} MB budget; add gradient "
-                            "checkpoints or shrink the design."))
 
 
 def validate(design: Any) -> ValidationResult:

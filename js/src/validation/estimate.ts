@@ -1,6 +1,6 @@
 // The JS mirror of modelstudio_widget/design/estimate.py: exact parameter counts and the
 // training-memory estimate, in closed form. Every constant comes from the catalog.
-import type { Catalog } from "../types";
+import type { Catalog, Issue } from "../types";
 import type { Analysis, Node } from "./analysis";
 
 /** Exact parameter count of one block. */
@@ -88,4 +88,14 @@ export function estimate(a: Analysis, c: Catalog, batch = c.estimate.train_batch
   }
   const total = (optimizer_copies * params + floats) * bytes_per_float;
   return [params, Math.ceil(total / 2 ** 20)];
+}
+
+/** TOO_LARGE when the estimate is over the parameter or memory budget (estimate.check_budget). */
+export function checkBudget(issues: Issue[], params: number, memory: number, limits: Record<string, number>): void {
+  if (issues.some((i) => i.code === "TOO_LARGE")) return;
+  if (params > limits.max_params) {
+    issues.push({ code: "TOO_LARGE", severity: "error", message: `${(params / 1e6).toFixed(1)} M parameters is over the ${(limits.max_params / 1e6).toFixed(0)} M budget; make layers narrower or fewer.` });
+  } else if (memory > limits.max_memory_mb) {
+    issues.push({ code: "TOO_LARGE", severity: "error", message: `Training needs about ${memory} MB, over the ${limits.max_memory_mb} MB budget; add gradient checkpoints or shrink the design.` });
+  }
 }

@@ -7,7 +7,7 @@
 // the type-specific rules (as in rules.py) name a type.
 import type { BlockSpec, Catalog, CatalogConstants, Issue, ValidationResult } from "../types";
 import { type Analysis, emptyAnalysis, type Props, Widths } from "./analysis";
-import { estimate } from "./estimate";
+import { checkBudget, estimate } from "./estimate";
 import { pyLen, pyMod, pyTypeName, show } from "./pyfmt";
 import { checkPropValue, isDict, positionOk } from "./values";
 
@@ -424,15 +424,6 @@ export function analyze(design: unknown, catalog: Catalog): Analysis {
 }
 
 /** TOO_LARGE when the estimate is over the parameter or memory budget. */
-export function checkBudget(issues: Issue[], params: number, memory: number, limits: Record<string, number>): void {
-  if (issues.some((i) => i.code === "TOO_LARGE")) return;
-  if (params > limits.max_params) {
-    issues.push({ code: "TOO_LARGE", severity: "error", message: `${(params / 1e6).toFixed(1)} M parameters is over the ${(limits.max_params / 1e6).toFixed(0)} M budget; make layers narrower or fewer.` });
-  } else if (memory > limits.max_memory_mb) {
-    issues.push({ code: "TOO_LARGE", severity: "error", message: `Training needs about ${memory} MB, over the ${limits.max_memory_mb} MB budget; add gradient checkpoints or shrink the design.` });
-  }
-}
-
 /** Validate anything; never throws (rules.validate). */
 export function validate(design: unknown, catalog: Catalog): ValidationResult {
   let a: Analysis;

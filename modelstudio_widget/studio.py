@@ -86,8 +86,8 @@ class StudioSession:
         self.record_event("compile_success", request_id, design_id,
                           {"paramCount": result.paramCount, "params": result.params,
                            "time_ms": info["time_ms"], "source_hash": result.source_hash})
-        log.info("Writing %s (%d params, %.0f ms)", result.path, result.params,
-                 info["time_ms"])
+        log.info("Writing %s (%d params, %.0f ms) [%s]", result.path, result.params,
+                 info["time_ms"], request_id)
         self.last_compile = info
         return info
 
@@ -128,6 +128,7 @@ class StudioSession:
             raise ActionError("INVALID_DESIGN", "Fix the design first: "
                               + (errors[0] if errors else "it is not valid")) from None
         self.record_event("train_started", request_id, design_id, {"run_id": run_id})
+        log.info("Training run %s [%s]", run_id, request_id)
         return {"run_id": run_id}
 
     def stop(self, design_id: str | None, request_id: str | None) -> dict[str, Any]:
@@ -136,6 +137,7 @@ class StudioSession:
             self.store.request_stop(run_id)
             self.record_event("train_stopped", request_id, design_id,
                               {"run_id": run_id, "from": "another kernel"})
+            log.info("Asked the kernel training run %s to stop [%s]", run_id, request_id)
             return {"run_id": run_id, "requested": True}
         if self._manager is None or self._manager.state != "training":
             raise ActionError("NOT_TRAINING", "Nothing is training.")
@@ -143,6 +145,7 @@ class StudioSession:
         self.record_event("train_stopped", request_id, design_id,
                           {"run_id": snap.get("run_id"), "update": snap.get("update"),
                            "mean_score": snap.get("mean_score")})
+        log.info("Stopped run %s [%s]", snap.get("run_id"), request_id)
         return {"run_id": snap.get("run_id"), "requested": False}
 
     def heartbeat(self) -> None:
@@ -233,6 +236,7 @@ class StudioSession:
                                   request_id=request_id)
         except ExportError as exc:
             raise ActionError("EXPORT_FAILED", str(exc)) from None
+        log.info("Exported %s [%s]", report.path, request_id)
         return ExportFile(report.path.name, report.path.read_bytes(), report.path,
                           MIME_TYPES[fmt])
 
@@ -253,6 +257,20 @@ class StudioSession:
         if self._manager is not None:
             self._manager.shutdown()
             self._manager = None
+
+
+def status_after_snapshot(status: dict[str, Any], snap: Snapshot) -> tuple[str, str] | None:
+    """The ``(state, message)`` the app's status line moves to on a training snapshot, or
+    None when it stays: a run that ended says so, a run that started (here or in another
+    window) or whose message changed (a checkpoint that failed) says that."""
+    state, current = snap.get("state"), status.get("state")
+    if state == "idle" and current in ("training", "stopping"):
+        return "idle", snap.get("error") or f"Stopped after {snap.get('update', 0)} updates"
+    if current == "idle" and state in ("training", "stopping") or current == state == "training":
+        message = snap.get("error") or "Training"  # e.g. a checkpoint that failed
+        if current == "idle" or status.get("message") != message:
+            return state, message
+    return None
 
 
 def train_config() -> Any:

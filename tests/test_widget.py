@@ -234,7 +234,7 @@ def test_a_handler_bug_is_an_error_reply_not_a_dead_kernel(page, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(page.w, "_load", boom)
+    monkeypatch.setattr(page.w.document, "create", boom)
     reply = page.command("new_design", name="x")
     assert reply["ok"] is False and reply["error"]["code"] == "INTERNAL"
     assert page.command("heartbeat")["ok"] is True

@@ -32,6 +32,9 @@ WATCH_POLL_S = 0.5  # how often an attached page reads the owner's snapshots
 #: JSON object of ``PPOConfig`` overrides for runs the app starts, e.g.
 #: ``{"num_envs": 64, "num_steps": 32}`` (quick iterations for demos and browser tests).
 TRAIN_CONFIG_ENV = "MODELSTUDIO_TRAIN_CONFIG"
+#: Training stops when no page has sent a heartbeat for this long (phones rarely say
+#: goodbye; a closed tab's kernel would otherwise train forever).
+WATCHDOG_TIMEOUT_S = float(os.environ.get("MODELSTUDIO_WATCHDOG_S", 90.0))
 
 
 class ActionError(Exception):
@@ -55,7 +58,8 @@ class StudioSession:
     snapshots (from the training thread, or from the watcher thread when attached)."""
 
     def __init__(self, workspace: Path, store: Store, publish: Callable[[Snapshot], None], *,
-                 watchdog_timeout_s: float | None = 90.0, checkpoint_every_s: float = 30.0):
+                 watchdog_timeout_s: float | None = WATCHDOG_TIMEOUT_S,
+                 checkpoint_every_s: float = 30.0) -> None:
         self.workspace, self.store, self.publish = workspace, store, publish
         self.watchdog_timeout_s = watchdog_timeout_s
         self.checkpoint_every_s = checkpoint_every_s

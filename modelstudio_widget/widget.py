@@ -21,7 +21,6 @@ Commands (page -> kernel, see ``widget_protocol``) are methods registered in ``C
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -36,7 +35,12 @@ from modelstudio_widget.document import DesignDocument, DocumentError
 from modelstudio_widget.exporters.contract import FORMATS
 from modelstudio_widget.ids import MAX_ID_CHARS, MAX_NAME_CHARS
 from modelstudio_widget.store import Store
-from modelstudio_widget.studio import ActionError, StudioSession, status_after_snapshot
+from modelstudio_widget.studio import (
+    WATCHDOG_TIMEOUT_S,
+    ActionError,
+    StudioSession,
+    status_after_snapshot,
+)
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
     Arg,
@@ -54,9 +58,6 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 IDLE_STATUS: dict[str, Any] = {"state": "idle", "message": "", "request_id": None, "error": None}
-#: Training stops when no page has sent a heartbeat for this long (phones rarely say
-#: goodbye; a closed tab's kernel would otherwise train forever).
-WATCHDOG_TIMEOUT_S = float(os.environ.get("MODELSTUDIO_WATCHDOG_S", 90.0))
 
 COMMANDS = CommandTable()
 DESIGN_ID = Arg("design_id", str, pattern=DESIGN_ID_RE, max_len=MAX_ID_CHARS)
@@ -249,7 +250,7 @@ class ModelStudio(anywidget.AnyWidget):
         if moved is not None:
             self._set_status(*moved, self.status.get("request_id"))
 
-    def _action(self, state: str, message: str, request_id: str, fn: Any) -> Any:
+    def _action(self, state: str, message: str, request_id: str, fn: Callable[[], T]) -> T:
         """Run an action with its status; failures become error replies and statuses."""
         self._set_status(state, message, request_id)
         try:

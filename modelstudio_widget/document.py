@@ -163,15 +163,13 @@ class DesignDocument:
         last good design and is autosaved; anything else is refused."""
         try:
             json_size(payload, "The design", MAX_DESIGN_BYTES)
-            if not isinstance(payload, dict):
-                raise ProtocolError("BAD_DESIGN", "A design must be a JSON object, not "
-                                    f"{type(payload).__name__}.")
-        except ProtocolError as exc:
-            return self._refuse(ValidationResult(False, 0.0, 0, 0, [Issue(exc.code,
-                                                                          exc.message)]))
+        except ProtocolError as exc:  # not plain JSON, or too large to read at all
+            return self._refuse(ValidationResult(False, 0.0, 0, 0,
+                                                 [Issue(exc.code, exc.message)]))
         # The page cannot change the id or the name (rename is its own command).
-        design = {**payload, "id": self._design_id, "name": self._name}
-        result = validate(design)
+        design = ({**payload, "id": self._design_id, "name": self._name}
+                  if isinstance(payload, dict) else payload)
+        result = validate(design)  # BAD_DESIGN for anything that is not a design
         if any(i.code == "BAD_DESIGN" for i in result.errors):
             return self._refuse(result)
         self._good = design

@@ -130,6 +130,7 @@ class DesignDocument:
             self._open_latest(None)
 
     def open(self, design_id: str) -> None:
+        """Open a saved design's latest revision (an open conflict is dropped)."""
         try:
             record = self.store.get_design(design_id)
         except NotFound as exc:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from modelstudio_widget import game
 from modelstudio_widget.design.catalog import catalog
 from modelstudio_widget.design.rules import ValidationResult, validate
 from modelstudio_widget.design.templates import default_design, templates
@@ -62,12 +63,4 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-def _register_envs() -> None:
-    try:
-        from modelstudio_widget.game import register_envs
-    except ImportError:  # pragma: no cover - the game package is being built
-        return
-    register_envs()
-
-
-_register_envs()
+game.register_envs()

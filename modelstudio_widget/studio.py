@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelstudio_widget.exporters.contract import FORMATS, MIME_TYPES, ExportError
 from modelstudio_widget.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,9 @@ WATCH_POLL_S = 0.5  # how often an attached page reads the owner's snapshots
 #: JSON object of ``PPOConfig`` overrides for runs the app starts, e.g.
 #: ``{"num_envs": 64, "num_steps": 32}`` (quick iterations for demos and browser tests).
 TRAIN_CONFIG_ENV = "MODELSTUDIO_TRAIN_CONFIG"
-EXPORT_FORMATS = {"pt": "application/octet-stream", "pt2": "application/octet-stream",
-                  "onnx": "application/octet-stream"}
+#: Training stops when no page has sent a heartbeat for this long (phones rarely say
+#: goodbye; a closed tab's kernel would otherwise train forever).
+WATCHDOG_TIMEOUT_S = float(os.environ.get("MODELSTUDIO_WATCHDOG_S", 90.0))
 
 
 class ActionError(Exception):
@@ -56,7 +58,8 @@ class StudioSession:
     snapshots (from the training thread, or from the watcher thread when attached)."""
 
     def __init__(self, workspace: Path, store: Store, publish: Callable[[Snapshot], None], *,
-                 watchdog_timeout_s: float | None = 90.0, checkpoint_every_s: float = 30.0):
+                 watchdog_timeout_s: float | None = WATCHDOG_TIMEOUT_S,
+                 checkpoint_every_s: float = 30.0) -> None:
         self.workspace, self.store, self.publish = workspace, store, publish
         self.watchdog_timeout_s = watchdog_timeout_s
         self.checkpoint_every_s = checkpoint_every_s
@@ -70,6 +73,7 @@ class StudioSession:
     # --- compile -------------------------------------------------------------------------
     def compile(self, design: dict[str, Any], design_id: str | None,
                 request_id: str | None) -> dict[str, Any]:
+        # Deferred: codegen imports torch, and the widget must start without it.
         from modelstudio_widget.build.codegen import DesignError, compile_design
 
         start = time.perf_counter()
@@ -77,17 +81,17 @@ class StudioSession:
             result = compile_design(design, self.workspace)
         except DesignError as exc:
             errors = [i.to_dict() for i in exc.result.errors if i.severity == "error"]
-            self._event("compile_failed", request_id, design_id,
-                        {"errors": errors[:20], "time_ms": _ms(start)})
+            self.record_event("compile_failed", request_id, design_id,
+                              {"errors": errors[:20], "time_ms": _ms(start)})
             first = errors[0]["message"] if errors else "the design is not valid"
             raise ActionError("INVALID_DESIGN", f"Fix the design first: {first}") from None
         info = {**result.to_dict(), "time_ms": _ms(start),
                 "file": Path(result.path).name}
-        self._event("compile_success", request_id, design_id,
-                    {"paramCount": result.paramCount, "params": result.params,
-                     "time_ms": info["time_ms"], "source_hash": result.source_hash})
-        log.info("Writing %s (%d params, %.0f ms)", result.path, result.params,
-                 info["time_ms"])
+        self.record_event("compile_success", request_id, design_id,
+                          {"paramCount": result.paramCount, "params": result.params,
+                           "time_ms": info["time_ms"], "source_hash": result.source_hash})
+        log.info("Writing %s (%d params, %.0f ms) [%s]", result.path, result.params,
+                 info["time_ms"], request_id)
         self.last_compile = info
         return info
 
@@ -96,6 +100,7 @@ class StudioSession:
     def manager(self) -> Any:
         """The training manager of this kernel (its thread starts on first use)."""
         if self._manager is None:
+            # Deferred: the manager imports torch, and the widget must start without it.
             from modelstudio_widget.training.manager import TrainingManager
 
             self._manager = TrainingManager(
@@ -111,7 +116,7 @@ class StudioSession:
 
     def train(self, design: dict[str, Any], design_id: str | None,
               request_id: str | None) -> dict[str, Any]:
-        from modelstudio_widget.build.codegen import DesignError
+        from modelstudio_widget.build.codegen import DesignError  # deferred: imports torch
 
         if self._watched is not None or (design_id is not None
                                          and self.store.active_run(design_id) is not None
@@ -126,22 +131,25 @@ class StudioSession:
             errors = [i.message for i in exc.result.errors if i.severity == "error"]
             raise ActionError("INVALID_DESIGN", "Fix the design first: "
                               + (errors[0] if errors else "it is not valid")) from None
-        self._event("train_started", request_id, design_id, {"run_id": run_id})
+        self.record_event("train_started", request_id, design_id, {"run_id": run_id})
+        log.info("Training run %s [%s]", run_id, request_id)
         return {"run_id": run_id}
 
     def stop(self, design_id: str | None, request_id: str | None) -> dict[str, Any]:
         if self._watched is not None:
             run_id = self._watched
             self.store.request_stop(run_id)
-            self._event("train_stopped", request_id, design_id,
-                        {"run_id": run_id, "from": "another kernel"})
+            self.record_event("train_stopped", request_id, design_id,
+                              {"run_id": run_id, "from": "another kernel"})
+            log.info("Asked the kernel training run %s to stop [%s]", run_id, request_id)
             return {"run_id": run_id, "requested": True}
         if self._manager is None or self._manager.state != "training":
             raise ActionError("NOT_TRAINING", "Nothing is training.")
         snap = self._manager.stop()
-        self._event("train_stopped", request_id, design_id,
-                    {"run_id": snap.get("run_id"), "update": snap.get("update"),
-                     "mean_score": snap.get("mean_score")})
+        self.record_event("train_stopped", request_id, design_id,
+                          {"run_id": snap.get("run_id"), "update": snap.get("update"),
+                           "mean_score": snap.get("mean_score")})
+        log.info("Stopped run %s [%s]", snap.get("run_id"), request_id)
         return {"run_id": snap.get("run_id"), "requested": False}
 
     def heartbeat(self) -> None:
@@ -204,7 +212,7 @@ class StudioSession:
                 if m.get("mean_score") is not None:
                     curve.append([step, m["mean_score"]])
             if rows or run.status != "running":
-                from modelstudio_widget.training.manager import downsample
+                from modelstudio_widget.training.manager import downsample  # deferred: torch
 
                 state = "training" if run.status == "running" else "idle"
                 self.publish({**latest, "state": state, "run_id": run_id, "attached": True,
@@ -218,9 +226,9 @@ class StudioSession:
     def export(self, fmt: str, design: dict[str, Any], design_id: str | None,
                request_id: str | None) -> ExportFile:
         """Export the design's latest trained weights (or fresh ones if never trained)."""
-        from modelstudio_widget.exporters import ExportError, write_export
+        from modelstudio_widget.exporters import write_export  # deferred: imports torch
 
-        if fmt not in EXPORT_FORMATS:
+        if fmt not in FORMATS:
             raise ActionError("BAD_ARGS", f"Unknown format {fmt!r}.")
         # The latest checkpoint of the design's runs (with the design it trained), or the
         # freshly initialised model when the design was never trained.
@@ -232,12 +240,14 @@ class StudioSession:
                                   request_id=request_id)
         except ExportError as exc:
             raise ActionError("EXPORT_FAILED", str(exc)) from None
+        log.info("Exported %s [%s]", report.path, request_id)
         return ExportFile(report.path.name, report.path.read_bytes(), report.path,
-                          EXPORT_FORMATS[fmt])
+                          MIME_TYPES[fmt])
 
     # --- housekeeping --------------------------------------------------------------------
-    def _event(self, kind: str, request_id: str | None, design_id: str | None,
-               data: dict[str, Any]) -> None:
+    def record_event(self, kind: str, request_id: str | None, design_id: str | None,
+                     data: dict[str, Any]) -> None:
+        """Record a local telemetry event; a failure is logged, never raised."""
         try:
             self.store.record_event(kind, request_id=request_id, design_id=design_id,
                                     data=data)
@@ -253,10 +263,24 @@ class StudioSession:
             self._manager = None
 
 
+def status_after_snapshot(status: dict[str, Any], snap: Snapshot) -> tuple[str, str] | None:
+    """The ``(state, message)`` the app's status line moves to on a training snapshot, or
+    None when it stays: a run that ended says so, a run that started (here or in another
+    window) or whose message changed (a checkpoint that failed) says that."""
+    state, current = snap.get("state"), status.get("state")
+    if state == "idle" and current in ("training", "stopping"):
+        return "idle", snap.get("error") or f"Stopped after {snap.get('update', 0)} updates"
+    if current == "idle" and state in ("training", "stopping") or current == state == "training":
+        message = snap.get("error") or "Training"  # e.g. a checkpoint that failed
+        if current == "idle" or status.get("message") != message:
+            return state, message
+    return None
+
+
 def train_config() -> Any:
     """The ``PPOConfig`` for app runs: defaults, overridden by ``$MODELSTUDIO_TRAIN_CONFIG``.
     A bad value is logged and ignored (the app must still train)."""
-    from modelstudio_widget.training.ppo import PPOConfig
+    from modelstudio_widget.training.ppo import PPOConfig  # deferred: imports torch
 
     raw = os.environ.get(TRAIN_CONFIG_ENV, "").strip()
     if not raw:

@@ -13,7 +13,7 @@ import torch
 from waiting import wait_for
 
 import modelstudio_widget as ms
-from modelstudio_widget.studio import ActionError, StudioSession
+from modelstudio_widget.studio import ActionError, StudioSession, status_after_snapshot
 from modelstudio_widget.training.ppo import PPOConfig
 
 FAST = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
@@ -123,3 +123,22 @@ def test_a_reloaded_page_attaches_to_the_run_and_can_stop_it(
         assert not other.training
     finally:
         other.close()
+
+
+@pytest.mark.parametrize(("state", "message", "snap", "moved"), [
+    pytest.param("training", "Training", {"state": "idle", "update": 3},
+                 ("idle", "Stopped after 3 updates"), id="run-ended"),
+    pytest.param("stopping", "Stopping", {"state": "idle", "error": "watchdog: no page"},
+                 ("idle", "watchdog: no page"), id="run-ended-with-a-reason"),
+    pytest.param("idle", "", {"state": "training"}, ("training", "Training"),
+                 id="run-started-elsewhere"),
+    pytest.param("training", "Training", {"state": "training", "error": "checkpoint failed"},
+                 ("training", "checkpoint failed"), id="message-changed"),
+    pytest.param("training", "Training", {"state": "training"}, None, id="no-news"),
+    pytest.param("idle", "Compiled", {"state": "idle"}, None, id="idle-stays"),
+    pytest.param("exporting", "Exporting .pt", {"state": "training"}, None,
+                 id="another-action-keeps-its-line"),
+])
+def test_a_snapshot_moves_the_status_line_only_when_it_has_news(
+        state: str, message: str, snap: dict, moved: tuple[str, str] | None) -> None:
+    assert status_after_snapshot({"state": state, "message": message}, snap) == moved

@@ -134,6 +134,14 @@ def test_an_unchanged_design_is_not_saved_again(page):
     assert w.doc["revision"] == 1
 
 
+def test_a_failed_autosave_is_shown_in_the_status_and_the_work_kept(page):
+    w = page.w
+    v = page.edit(edited(w, note="\ud800"))  # a lone surrogate: the store cannot hold it
+    assert w.status["error"]["code"] == "SAVE_FAILED" and w.status["state"] == "idle"
+    assert v["seq"] == w.design_seq and w.doc["revision"] == 1
+    assert w.current_design["note"] == "\ud800"
+
+
 NOT_DESIGNS = [
     pytest.param([1, 2, 3], id="list"),
     pytest.param("design", id="string"),
@@ -234,7 +242,7 @@ def test_a_handler_bug_is_an_error_reply_not_a_dead_kernel(page, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(page.w, "_load", boom)
+    monkeypatch.setattr(page.w.document, "create", boom)
     reply = page.command("new_design", name="x")
     assert reply["ok"] is False and reply["error"]["code"] == "INTERNAL"
     assert page.command("heartbeat")["ok"] is True
@@ -324,7 +332,7 @@ def test_a_conflicting_save_can_load_theirs(ws):
 
 
 def test_a_disagreement_is_logged_and_recorded(page, ws, caplog):
-    with caplog.at_level(logging.WARNING, logger="modelstudio_widget.widget"):
+    with caplog.at_level(logging.WARNING, logger="modelstudio_widget.document"):
         reply = page.command("report_disagreement", seq=3,
                              kernel={"valid": True, "codes": []},
                              local={"valid": False, "codes": ["CYCLE"]})

@@ -242,11 +242,11 @@ class PPOTrainer:
             r.values[t] = value.numpy()
             for st in extras.moe:
                 usage_sums[st.node] = usage_sums.get(st.node, 0) + st.usage
-            moved = game.step(r.actions[t])
-            r.raw_rewards[t] = moved.rewards
-            r.dones[t] = moved.terminated
+            outcome = game.step(r.actions[t])
+            r.raw_rewards[t] = outcome.rewards
+            r.dones[t] = outcome.terminated
             r.final_max_exp[t] = game.obs.max(axis=1)
-            finished = moved.info
+            finished = outcome.info
             if finished["index"].size:
                 r.final_max_exp[t, finished["index"]] = np.log2(finished["max_tile"])
                 self.stats.add(finished["score"], finished["max_tile"])

@@ -288,7 +288,9 @@ def test_batched_game_restarts_finished_games_in_the_same_step():
     for _ in range(400):
         boards_before = game.boards.copy()
         actions = np.argmax(rng.random((game.n, 4)) * game.legal, axis=1)
-        rewards, terminated, legal, info = game.step(actions)
+        result = game.step(actions)
+        rewards, terminated, legal, info = result  # still unpacks as a plain 4-tuple
+        assert result.legal is game.legal and result.info is info
         episode_reward += rewards
         idx = info["index"]
         assert (np.flatnonzero(terminated) == idx).all()

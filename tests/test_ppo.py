@@ -9,7 +9,7 @@ import torch
 import modelstudio_widget as ms
 from modelstudio_widget.build.blocks import ActionOutput
 from modelstudio_widget.training.evaluate import play_games, random_policy
-from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer, aux_targets
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer, Rollout, aux_targets
 
 SMALL = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
 
@@ -25,9 +25,21 @@ def test_masking_never_selects_an_illegal_move() -> None:
     with torch.no_grad():
         head.policy.bias.copy_(torch.tensor([50., -50, 50, -50]))
     rollout = trainer.collect()
-    chosen = np.take_along_axis(rollout["legal"], rollout["actions"][..., None], axis=2)
+    chosen = np.take_along_axis(rollout.legal, rollout.actions[..., None], axis=2)
     assert chosen.all()
-    assert np.isfinite(rollout["logprobs"]).all()
+    assert np.isfinite(rollout.logprobs).all()
+
+
+def test_a_rollout_holds_every_move_of_every_game_in_the_documented_shapes() -> None:
+    trainer = PPOTrainer(ms.templates()["tiny"], small_config(num_envs=4, num_steps=5))
+    r = trainer.collect()
+    per_move = {"obs": (5, 4, 16), "legal": (5, 4, 4), "actions": (5, 4), "logprobs": (5, 4),
+                "values": (6, 4), "raw_rewards": (5, 4), "dones": (5, 4),
+                "final_max_exp": (5, 4)}
+    assert {k: getattr(r, k).shape for k in per_move} == per_move
+    assert r.obs.dtype == np.uint8 and r.legal.dtype == bool and r.dones.dtype == bool
+    # Each move's reward is the score it added: the games' scores sum them (none ended yet).
+    assert not r.dones.any() and (r.raw_rewards.sum(axis=0) == trainer.game.scores).all()
 
 
 def test_seeded_runs_repeat_and_different_seeds_differ() -> None:
@@ -46,9 +58,10 @@ def test_gae_does_not_bootstrap_across_a_finished_game() -> None:
     trainer = PPOTrainer(ms.templates()["tiny"], small_config(num_envs=1, num_steps=3,
                                                               gamma=0.5, gae_lambda=1.0,
                                                               reward_transform="raw"))
-    r = {"raw_rewards": np.array([[2048.], [0.], [2048.]], dtype=np.float32),
-         "dones": np.array([[False], [True], [False]]),
-         "values": np.array([[0.], [0.], [0.], [10.]], dtype=np.float32)}
+    r = Rollout.empty(steps=3, envs=1)
+    r.raw_rewards[:] = [[2048.], [0.], [2048.]]
+    r.dones[:] = [[False], [True], [False]]
+    r.values[:] = [[0.], [0.], [0.], [10.]]
     adv, ret = trainer.advantages(r)
     # step 2 bootstraps from the final value; steps 0-1 end with the game (no bootstrap).
     assert ret[:, 0].tolist() == pytest.approx([1.0, 0.0, 1.0 + 0.5 * 10.0])
@@ -79,7 +92,7 @@ def test_every_loss_is_reported_and_finite_for_moe_and_aux_designs() -> None:
     m = moe.train_iteration()
     (usage,) = m["moe"]["expert_usage"].values()
     assert len(usage) == 4 and sum(usage) == pytest.approx(1.0, abs=1e-5)
-    assert m["moe"]["lb_reward"] > 0
+    assert m["moe"]["lb_loss"] > 0
     assert list(m["moe"]["expert_usage"]) == ["experts"]  # keyed by the block's id
 
 

@@ -251,7 +251,8 @@ class Game2048VectorEnv(VectorEnv):
         game = self._game
         if game is None:
             raise RuntimeError("call reset() before step()")
-        rewards, terminated, _, finished = game.step(np.asarray(actions))
+        result = game.step(np.asarray(actions))
+        terminated, finished = result.terminated, result.info
         truncated = np.zeros(self.num_envs, dtype=bool)
         if self.max_episode_steps is not None:
             # Like gymnasium's TimeLimit: a game that ends on its last allowed step is
@@ -263,7 +264,7 @@ class Game2048VectorEnv(VectorEnv):
         info = self._info()
         if finished["index"].size:
             info.update(self._final_info(finished))
-        return self._obs(), rewards.astype(np.float64), terminated, truncated, info
+        return self._obs(), result.rewards.astype(np.float64), terminated, truncated, info
 
     def render(self) -> tuple[Any, ...] | None:
         if self.render_mode is None:

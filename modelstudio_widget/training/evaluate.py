@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from modelstudio_widget.game.engine import legal_moves, new_boards, step, to_exponents
+from modelstudio_widget.training.tile_rates import max_tile_rates
 
 Policy = Callable[[np.ndarray, np.ndarray], np.ndarray]
-TILES = (128, 256, 512, 1024, 2048, 4096, 8192)
 
 
 def play_games(policy: Policy, games: int = 1000, seed: int = 0, *, batch: int = 1000,
@@ -27,7 +27,8 @@ def play_games(policy: Policy, games: int = 1000, seed: int = 0, *, batch: int =
 
     Returns ``mean_score``, ``se`` (standard error of the mean), ``std``, ``median_score``,
     ``best_score``, ``mean_moves`` and ``max_tile_rates`` ({tile: share of games that
-    reached it}). Seeded: the same policy and seed give the same games.
+    reached it}, for each tile of ``tile_rates.TILE_THRESHOLDS``). Seeded: the same
+    policy and seed give the same games.
     """
     if games < 1:
         raise ValueError("games must be at least 1")
@@ -52,7 +53,7 @@ def play_games(policy: Policy, games: int = 1000, seed: int = 0, *, batch: int =
         "median_score": float(np.median(score)),
         "best_score": int(score.max()),
         "mean_moves": float(np.concatenate(moves).mean()),
-        "max_tile_rates": {t: float((tile >= t).mean()) for t in TILES},
+        "max_tile_rates": max_tile_rates(tile),
     }
 
 

@@ -378,7 +378,7 @@ class TrainingManager:
                 "global_step": 0, "episodes": 0, "mean_score": None, "best_score": 0,
                 "max_tile_rates": {}, "score_curve": [], "losses": {},
                 "env_steps_per_second": None,
-                "moe": {"expert_usage": {}, "lb_reward": 0.0}, "board": None, "error": None}
+                "moe": {"expert_usage": {}, "lb_loss": 0.0}, "board": None, "error": None}
 
     def _publish(self, *, force: bool = False, status: str | None = None) -> None:
         now = time.monotonic()

@@ -34,30 +34,47 @@ from modelstudio_widget.build.base import GameTransformer
 from modelstudio_widget.build.codegen import build_model
 from modelstudio_widget.design.catalog import TRAIN_BATCH
 from modelstudio_widget.game.engine import BatchedGame
+from modelstudio_widget.training.tile_rates import max_tile_rates
 
 MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
-TILE_RATES = (256, 512, 1024, 2048, 4096)
 
 
 @dataclass
 class PPOConfig:
     """Every hyperparameter in one place, with defaults tuned for 2048 on a laptop CPU."""
+
     seed: int = 0
-    num_envs: int = 256  # games played in parallel
-    num_steps: int = 64  # moves per game per rollout
+    """seeds the weights, the games, the action sampler and the minibatch order"""
+    num_envs: int = 256
+    """games played in parallel"""
+    num_steps: int = 64
+    """moves per game per rollout (a rollout is num_envs * num_steps moves)"""
     learning_rate: float = 1e-3
-    lr_final_fraction: float = 0.1  # lr decays linearly to this fraction over a budget
-    gamma: float = 0.99  # games last hundreds of moves: look far ahead
+    """Adam's learning rate at the start of a budget"""
+    lr_final_fraction: float = 0.1
+    """the learning rate decays linearly to this fraction of itself over a budget"""
+    gamma: float = 0.99
+    """discount factor: games last hundreds of moves, so look far ahead"""
     gae_lambda: float = 0.95
+    """lambda of generalised advantage estimation (1: Monte Carlo, 0: one-step TD)"""
     update_epochs: int = 2
-    minibatch_size: int = TRAIN_BATCH  # the memory estimate assumes this batch
+    """passes of minibatch updates over each rollout"""
+    minibatch_size: int = TRAIN_BATCH
+    """moves per gradient step (the memory estimate assumes this batch)"""
     clip_coef: float = 0.2
+    """PPO's clipping range for the probability ratio of the surrogate objective"""
     ent_coef: float = 0.005
+    """weight of the entropy bonus (keeps the policy exploring)"""
     vf_coef: float = 0.5
+    """weight of the value loss"""
     max_grad_norm: float = 0.5
-    reward_transform: str = "log"  # "log": log2(1 + r) / 11; "raw": r / 2048
+    """gradients are clipped to this global norm"""
+    reward_transform: str = "log"
+    """how merge rewards are scaled: "log" is log2(1 + r) / 11 (a 2048 merge is worth 1.0), "raw" r / 2048"""
     torch_threads: int = 1
-    score_window: int = 200  # finished games averaged for the recent mean score
+    """torch threads for training (0: torch's default); 1 avoids OpenMP spin-waits (FINDINGS)"""
+    score_window: int = 200
+    """finished games averaged for the recent mean score and max-tile rates"""
 
     @property
     def batch_size(self) -> int:
@@ -98,9 +115,41 @@ class EpisodeStats:
             "episodes": self.episodes,
             "best_score": self.best_score,
             "mean_score": float(np.mean(self.recent_scores)) if n else None,
-            "max_tile_rates": {str(t): float((tiles >= t).mean()) if n else 0.0
-                               for t in TILE_RATES},
+            # String keys, as the JSON snapshot carries them (stored rows read back alike).
+            "max_tile_rates": {str(t): rate for t, rate in max_tile_rates(tiles).items()},
         }
+
+
+@dataclass
+class Rollout:
+    """One rollout: ``T = num_steps`` moves in each of ``N = num_envs`` games (numpy arrays).
+
+    Row ``t`` describes the ``t``-th move of every game; a game that ends at ``t`` is
+    already a new game at ``t + 1`` (``dones[t]`` says so).
+    """
+
+    obs: np.ndarray  # uint8[T, N, 16] tile exponents of the board each move was chosen on
+    legal: np.ndarray  # bool[T, N, 4] legal moves of that board
+    actions: np.ndarray  # int64[T, N] the moves played
+    logprobs: np.ndarray  # float32[T, N] log-probability of each move under the rollout policy
+    values: np.ndarray  # float32[T + 1, N] value estimates; row T: the boards after the last move
+    raw_rewards: np.ndarray  # float32[T, N] merge rewards (score increments), not transformed
+    dones: np.ndarray  # bool[T, N] the move ended its game
+    final_max_exp: np.ndarray  # float32[T, N] largest exponent the move made, before any reset
+
+    @classmethod
+    def empty(cls, steps: int, envs: int) -> Rollout:
+        """Uninitialised arrays of the shapes above, for ``collect`` to fill."""
+        return cls(
+            obs=np.empty((steps, envs, 16), dtype=np.uint8),
+            legal=np.empty((steps, envs, 4), dtype=bool),
+            actions=np.empty((steps, envs), dtype=np.int64),
+            logprobs=np.empty((steps, envs), dtype=np.float32),
+            values=np.empty((steps + 1, envs), dtype=np.float32),
+            raw_rewards=np.empty((steps, envs), dtype=np.float32),
+            dones=np.empty((steps, envs), dtype=bool),
+            final_max_exp=np.empty((steps, envs), dtype=np.float32),
+        )
 
 
 def transform_rewards(rewards: np.ndarray, how: str) -> np.ndarray:
@@ -115,10 +164,10 @@ def masked_logits(logits: Tensor, legal: Tensor) -> Tensor:
 
 def aux_targets(kind: str, horizon: int, rewards: np.ndarray, dones: np.ndarray,
                 max_exp: np.ndarray, final_max_exp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Targets and validity mask [S, N] for an aux head from one rollout.
+    """Targets and validity mask [T, N] for an aux head from one rollout.
 
-    ``rewards``/``dones``/``final_max_exp`` [S, N] describe each move (final_max_exp: the
-    largest exponent of the board the move produced, before any reset); ``max_exp`` [S, N]
+    ``rewards``/``dones``/``final_max_exp`` [T, N] describe each move (final_max_exp: the
+    largest exponent of the board the move produced, before any reset); ``max_exp`` [T, N]
     is the largest exponent of the board each move was chosen on. A target looks
     ``horizon`` moves ahead within the same game; windows that run past the rollout
     without the game ending are masked out.
@@ -170,56 +219,48 @@ class PPOTrainer:
         self.iteration = 0
         self.last_losses: dict[str, float] = {}
         self.expert_usage: dict[str, list[float]] = {}
-        self.lb_reward: float = 0.0
+        self.lb_loss: float = 0.0  # mean load-balancing loss of the last update
         self._rollout_seconds = 0.0
         self._update_seconds = 0.0
 
     # --- rollout -------------------------------------------------------------------------
     @torch.no_grad()
-    def collect(self) -> dict[str, Any]:
+    def collect(self) -> Rollout:
         cfg, game, model = self.config, self.game, self.model
         s, n = cfg.num_steps, cfg.num_envs
-        obs = np.empty((s, n, 16), dtype=np.uint8)
-        legal = np.empty((s, n, 4), dtype=bool)
-        actions = np.empty((s, n), dtype=np.int64)
-        logprobs = np.empty((s, n), dtype=np.float32)
-        values = np.empty((s + 1, n), dtype=np.float32)
-        raw_rewards = np.empty((s, n), dtype=np.float32)
-        dones = np.empty((s, n), dtype=bool)
-        final_max_exp = np.empty((s, n), dtype=np.float32)
+        r = Rollout.empty(s, n)
         usage_sums: dict[int, Tensor] = {}
         model.eval()
         for t in range(s):
-            obs[t] = game.obs
-            legal[t] = game.legal
-            logits, value, extras = model.forward_all(torch.from_numpy(obs[t]))
-            logp_all = F.log_softmax(masked_logits(logits, torch.from_numpy(legal[t])), dim=-1)
+            r.obs[t] = game.obs
+            r.legal[t] = game.legal
+            logits, value, extras = model.forward_all(torch.from_numpy(r.obs[t]))
+            logp_all = F.log_softmax(masked_logits(logits, torch.from_numpy(r.legal[t])), dim=-1)
             action = torch.multinomial(logp_all.exp(), 1, generator=self.sampler).squeeze(1)
-            actions[t] = action.numpy()
-            logprobs[t] = logp_all.gather(1, action.unsqueeze(1)).squeeze(1).numpy()
-            values[t] = value.numpy()
+            r.actions[t] = action.numpy()
+            r.logprobs[t] = logp_all.gather(1, action.unsqueeze(1)).squeeze(1).numpy()
+            r.values[t] = value.numpy()
             for st in extras.moe:
                 usage_sums[st.node] = usage_sums.get(st.node, 0) + st.usage
-            reward, terminated, _, info = game.step(actions[t])
-            raw_rewards[t] = reward
-            dones[t] = terminated
-            final_max_exp[t] = game.obs.max(axis=1)
-            if info["index"].size:
-                final_max_exp[t, info["index"]] = np.log2(info["max_tile"])
-                self.stats.add(info["score"], info["max_tile"])
-        values[s] = model(torch.from_numpy(game.obs))[1].numpy()
+            outcome = game.step(r.actions[t])
+            r.raw_rewards[t] = outcome.rewards
+            r.dones[t] = outcome.terminated
+            r.final_max_exp[t] = game.obs.max(axis=1)
+            finished = outcome.info
+            if finished["index"].size:
+                r.final_max_exp[t, finished["index"]] = np.log2(finished["max_tile"])
+                self.stats.add(finished["score"], finished["max_tile"])
+        r.values[s] = model(torch.from_numpy(game.obs))[1].numpy()
         self.global_step += s * n
         self.expert_usage = {model.block_id(node): (u / s).tolist()
                              for node, u in usage_sums.items()}
-        return {"obs": obs, "legal": legal, "actions": actions, "logprobs": logprobs,
-                "values": values, "raw_rewards": raw_rewards, "dones": dones,
-                "final_max_exp": final_max_exp}
+        return r
 
-    def advantages(self, r: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        """GAE(lambda) advantages and returns [S, N]; a finished game does not bootstrap."""
+    def advantages(self, r: Rollout) -> tuple[np.ndarray, np.ndarray]:
+        """GAE(lambda) advantages and returns [T, N]; a finished game does not bootstrap."""
         cfg = self.config
-        rewards = transform_rewards(r["raw_rewards"], cfg.reward_transform)
-        values, dones = r["values"], r["dones"]
+        rewards = transform_rewards(r.raw_rewards, cfg.reward_transform)
+        values, dones = r.values, r.dones
         adv = np.zeros_like(rewards)
         last = np.zeros(rewards.shape[1], dtype=np.float32)
         for t in range(rewards.shape[0] - 1, -1, -1):
@@ -230,20 +271,20 @@ class PPOTrainer:
         return adv, adv + values[:-1]
 
     # --- update --------------------------------------------------------------------------
-    def update(self, r: dict[str, Any]) -> dict[str, float]:
+    def update(self, r: Rollout) -> dict[str, float]:
         cfg, model = self.config, self.model
         adv, ret = self.advantages(r)
         aux = {}
-        max_exp = r["obs"].max(axis=2).astype(np.float32)
+        max_exp = r.obs.max(axis=2).astype(np.float32)
         for head in model.aux_heads():
-            aux[head.node] = aux_targets(head.target, head.horizon, r["raw_rewards"],
-                                         r["dones"], max_exp, r["final_max_exp"])
+            aux[head.node] = aux_targets(head.target, head.horizon, r.raw_rewards,
+                                         r.dones, max_exp, r.final_max_exp)
 
         def flat(x: np.ndarray) -> Tensor:
             return torch.from_numpy(np.ascontiguousarray(x.reshape(-1, *x.shape[2:])))
 
-        b_obs, b_legal, b_actions = flat(r["obs"]), flat(r["legal"]), flat(r["actions"])
-        b_logprobs, b_adv, b_ret = flat(r["logprobs"]), flat(adv), flat(ret)
+        b_obs, b_legal, b_actions = flat(r.obs), flat(r.legal), flat(r.actions)
+        b_logprobs, b_adv, b_ret = flat(r.logprobs), flat(adv), flat(ret)
         b_aux = {k: (flat(t), flat(v)) for k, (t, v) in aux.items()}
 
         model.train()
@@ -278,9 +319,9 @@ class PPOTrainer:
                              ("approx_kl", approx_kl), ("clipfrac", clipfrac)):
                     totals[k] = totals.get(k, 0.0) + float(v.detach())
                 count += 1
-        self.lb_reward = totals.get("load_balance", 0.0) / max(count, 1)
+        self.lb_loss = totals.get("load_balance", 0.0) / max(count, 1)
         var_y = float(np.var(ret))
-        explained = 1 - float(np.var(ret - r["values"][:-1])) / var_y if var_y > 0 else 0.0
+        explained = 1 - float(np.var(ret - r.values[:-1])) / var_y if var_y > 0 else 0.0
         losses = {k: v / max(count, 1) for k, v in totals.items()}
         losses["explained_variance"] = explained
         return losses
@@ -332,7 +373,7 @@ class PPOTrainer:
             **self.stats.summary(),
             "losses": losses,
             "lr": self.optimizer.param_groups[0]["lr"],
-            "moe": {"expert_usage": self.expert_usage, "lb_reward": self.lb_reward},
+            "moe": {"expert_usage": self.expert_usage, "lb_loss": self.lb_loss},
             "time": {"rollout_s": self._rollout_seconds, "update_s": self._update_seconds},
         }
 

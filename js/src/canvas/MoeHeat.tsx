@@ -3,6 +3,7 @@
 // One element per expert and no nesting: 200 cards must stay cheap to paint (FINDINGS).
 import { memo } from "react";
 import { formatLb, heatCells } from "../training/heat";
+import { lbLoss } from "../training/metrics";
 import type { StudioState } from "../state/store";
 import { useStudio } from "../ui/context";
 
@@ -14,7 +15,7 @@ export function blockUsage(s: StudioState, id: string): number[] | undefined {
   return Array.isArray(u) && u.length ? u : undefined;
 }
 
-const selectLb = (s: StudioState) => s.metrics?.moe?.lb_reward;
+const selectLb = (s: StudioState) => lbLoss(s.metrics?.moe);
 
 function MoeHeatView({ id }: { id: string }) {
   const usage = useStudio((s) => blockUsage(s, id));

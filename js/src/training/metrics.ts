@@ -28,7 +28,8 @@ export interface Metrics {
   max_tile_rates?: Record<string, number>;
   score_curve?: [number, number][];
   losses?: Losses;
-  moe?: { expert_usage?: Record<string, number[]>; lb_reward?: number | null };
+  /** lb_loss: the mean load-balancing loss; rows stored before the rename call it lb_reward. */
+  moe?: { expert_usage?: Record<string, number[]>; lb_loss?: number | null; lb_reward?: number | null };
   board?: number[] | null;
   elapsed_s?: number;
   error?: string | null;
@@ -45,6 +46,9 @@ export function hasRun(m: Metrics | null | undefined): m is Metrics & { run_id: 
 export function isLive(m: Metrics | null | undefined): boolean {
   return !!m && (m.state === "training" || m.state === "stopping");
 }
+
+/** The load-balancing loss of a snapshot, whichever name its row gives it. */
+export const lbLoss = (moe: Metrics["moe"]): number | null | undefined => moe?.lb_loss ?? moe?.lb_reward;
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 

@@ -2,7 +2,7 @@
 // strips share (uniform 1/E is neutral).
 import { memo } from "react";
 import { formatLb, heatCells, heatGradient } from "../../training/heat";
-import type { Metrics } from "../../training/metrics";
+import { lbLoss, type Metrics } from "../../training/metrics";
 
 function MoeSectionView({ moe }: { moe: Metrics["moe"] }) {
   const blocks = Object.entries(moe?.expert_usage ?? {}).filter(([, u]) => Array.isArray(u) && u.length);
@@ -10,7 +10,7 @@ function MoeSectionView({ moe }: { moe: Metrics["moe"] }) {
   return (
     <div className="ms-moe" data-testid="moe-panel">
       <div className="ms-section-title">
-        Expert usage <span className="ms-muted">· load-balance term {formatLb(moe?.lb_reward)}</span>
+        Expert usage <span className="ms-muted">· load-balance term {formatLb(lbLoss(moe))}</span>
       </div>
       {blocks.map(([id, usage]) => (
         <div key={id} className="ms-moe-row">

@@ -31,7 +31,7 @@ _LAZY = {
     "compile_design": "modelstudio_widget.build.codegen",
     "build_model": "modelstudio_widget.build.codegen",
     "CompileResult": "modelstudio_widget.build.codegen",
-    "DesignError": "modelstudio_widget.build.codegen",
+    "DesignError": "modelstudio_widget.build.valid",
     "GameTransformer": "modelstudio_widget.build.base",
     "DynamicModelConfig": "modelstudio_widget.build.base",
     "Store": "modelstudio_widget.store",

@@ -15,6 +15,8 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from modelstudio_widget.exporters.contract import FORMATS
+
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
 
@@ -85,7 +87,7 @@ def _dump_designs(args: argparse.Namespace) -> int:
 def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="RUN_OR_DESIGN",
                    help="a run id (r-...), a stored design id, or a design JSON file")
-    p.add_argument("--format", "-f", required=True, choices=("pt", "pt2", "onnx"),
+    p.add_argument("--format", "-f", required=True, choices=tuple(FORMATS),
                    help="pt: design + weights for torch; pt2: torch.export program; "
                    "onnx: one self-contained file for onnxruntime")
     p.add_argument("--out", "-o", metavar="PATH",

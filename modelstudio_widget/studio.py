@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelstudio_widget.build.valid import DesignError
 from modelstudio_widget.exporters.contract import FORMATS, MIME_TYPES, ExportError
 from modelstudio_widget.store import Store
 
@@ -74,7 +75,7 @@ class StudioSession:
     def compile(self, design: dict[str, Any], design_id: str | None,
                 request_id: str | None) -> dict[str, Any]:
         # Deferred: codegen imports torch, and the widget must start without it.
-        from modelstudio_widget.build.codegen import DesignError, compile_design
+        from modelstudio_widget.build.codegen import compile_design
 
         start = time.perf_counter()
         try:
@@ -116,7 +117,6 @@ class StudioSession:
 
     def train(self, design: dict[str, Any], design_id: str | None,
               request_id: str | None) -> dict[str, Any]:
-        from modelstudio_widget.build.codegen import DesignError  # deferred: imports torch
 
         if self._watched is not None or (design_id is not None
                                          and self.store.active_run(design_id) is not None

@@ -46,10 +46,6 @@ from modelstudio_widget.widget_protocol import (
     Arg,
     CommandTable,
     ProtocolError,
-    parse_envelope,
-    readable_id,
-    reply_error,
-    reply_ok,
 )
 from modelstudio_widget.workspace import resolve_workspace
 
@@ -179,20 +175,9 @@ class ModelStudio(anywidget.AnyWidget):
     # ------------------------------------------------------------------ commands
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
         """Every custom message from the page. Never raises: errors become replies."""
-        request_id = readable_id(content)
-        try:
-            with self._lock:
-                cmd = parse_envelope(content)
-                spec = COMMANDS.get(cmd.name)
-                if spec is None:
-                    raise ProtocolError("UNKNOWN_COMMAND", f"Unknown command {cmd.name!r}.")
-                result = spec.handler(self, cmd.id, **spec.bind(cmd.args))
-            self.send(reply_ok(cmd.id, result))
-        except ProtocolError as exc:
-            self.send(reply_error(request_id, exc.code, exc.message))
-        except Exception as exc:  # a bug: keep the kernel alive and tell the page
-            log.exception("Model Studio: command failed")
-            self.send(reply_error(request_id, "INTERNAL", f"{type(exc).__name__}: {exc}"[:300]))
+        with self._lock:
+            reply = COMMANDS.dispatch(self, content)
+        self.send(reply)
 
     def handle_message(self, content: Any) -> None:
         """Handle one page message as if it came from the page (tests, automation)."""

@@ -19,6 +19,7 @@ Reply (kernel -> page)::
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelstudio_widget.ids import FORBIDDEN_NAME_CHARS, ID_RE
+
+log = logging.getLogger(__name__)
 
 #: Largest command message accepted, as JSON text.
 MAX_MESSAGE_BYTES = 256 * 1024
@@ -157,6 +160,23 @@ class CommandTable:
 
     def names(self) -> list[str]:
         return sorted(self._specs)
+
+    def dispatch(self, target: Any, content: Any) -> dict[str, Any]:
+        """Run the command in ``content`` on ``target``; the reply to send. Never raises:
+        a refused message is an error reply, and a bug is an ``INTERNAL`` one (logged), so
+        the kernel keeps running whatever the page sends."""
+        request_id = readable_id(content)
+        try:
+            cmd = parse_envelope(content)
+            spec = self.get(cmd.name)
+            if spec is None:
+                raise ProtocolError("UNKNOWN_COMMAND", f"Unknown command {cmd.name!r}.")
+            return reply_ok(cmd.id, spec.handler(target, cmd.id, **spec.bind(cmd.args)))
+        except ProtocolError as exc:
+            return reply_error(request_id, exc.code, exc.message)
+        except Exception as exc:
+            log.exception("Model Studio: command failed")
+            return reply_error(request_id, "INTERNAL", f"{type(exc).__name__}: {exc}"[:300])
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 import modelstudio_widget as ms
 from modelstudio_widget.build.codegen import (
-    DesignError,
     UnsafeSourceError,
     check_source,
     generate_source,
     safe_id,
 )
+from modelstudio_widget.build.valid import DesignError
 from modelstudio_widget.design.rules import analyze
 
 INJECTIONS = [

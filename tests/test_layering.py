@@ -16,13 +16,6 @@ PACKAGE = "modelstudio_widget"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 MAX_LINES = 450
 
-#: Known violations that other branches remove (a cycle is its modules joined by " <-> ",
-#: sorted; a long file is its path inside the package). The integrator empties this set
-#: once those branches are merged; the last test fails while an entry here is stale.
-PENDING = {
-    "game/engine.py",
-    "widget.py",
-}
 
 
 def module_name(path: Path) -> str:
@@ -164,17 +157,12 @@ def test_a_cycle_is_found_and_spelled_out() -> None:
 
 
 def test_no_module_imports_a_module_that_imports_it_back() -> None:
-    found = {name: path for name, path in cycles().items() if name not in PENDING}
+    found = cycles()
     assert not found, "import cycles:\n" + "\n".join(
         "  " + " -> ".join(path) for path in found.values())
 
 
 def test_no_module_is_longer_than_the_limit() -> None:
-    found = {path: n for path, n in long_files().items() if path not in PENDING}
+    found = long_files()
     assert not found, f"over {MAX_LINES} lines: " + ", ".join(
         f"{path} ({n})" for path, n in sorted(found.items()))
-
-
-def test_every_pending_item_is_still_pending() -> None:
-    stale = PENDING - set(cycles()) - set(long_files())
-    assert not stale, f"fixed: remove from PENDING: {sorted(stale)}"

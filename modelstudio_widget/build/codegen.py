@@ -27,7 +27,6 @@ from typing import Any
 import torch
 
 from modelstudio_widget.build.base import DynamicModelConfig, GameTransformer
-from modelstudio_widget.build.valid import DesignError as DesignError  # re-exported: ms.DesignError
 from modelstudio_widget.build.valid import analyze_valid
 from modelstudio_widget.design.catalog import BLOCKS, BY_TYPE
 from modelstudio_widget.design.estimate import estimate

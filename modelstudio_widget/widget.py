@@ -41,10 +41,10 @@ from modelstudio_widget.studio import (
     StudioSession,
     status_after_snapshot,
 )
+from modelstudio_widget.widget_commands import COMMANDS
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
     Arg,
-    CommandTable,
     ProtocolError,
 )
 from modelstudio_widget.workspace import resolve_workspace
@@ -55,7 +55,6 @@ STATIC = Path(__file__).parent / "static"
 
 IDLE_STATUS: dict[str, Any] = {"state": "idle", "message": "", "request_id": None, "error": None}
 
-COMMANDS = CommandTable()
 DESIGN_ID = Arg("design_id", str, pattern=DESIGN_ID_RE, max_len=MAX_ID_CHARS)
 NAME = Arg("name", str, max_len=MAX_NAME_CHARS)
 

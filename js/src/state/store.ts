@@ -15,7 +15,23 @@ import type { Metrics } from "../training/metrics";
 import { emptyDesign } from "./design";
 import { canRedo, canUndo, initHistory, push, redo, undo, type History } from "./history";
 
-export type Sheet = null | "palette" | "designs" | "actions" | "conflict" | "meta";
+export type Sheet =
+  | null
+  | "palette"
+  | "designs"
+  | "actions"
+  | "conflict"
+  | "meta"
+  // The experiment loop: each sheet reads what it shows from the fields below.
+  | "train-settings"
+  | "runs"
+  | "run"
+  | "confirm-delete-run"
+  | "compare"
+  | "history"
+  | "evaluate"
+  | "watch"
+  | "sweep";
 export type WorkerState = "starting" | "ok" | "failed";
 
 export interface Toast {
@@ -52,6 +68,12 @@ export interface StudioState {
   dismissedError: string | null;
   /** The training panel is expanded (on a phone: the bottom sheet is up). */
   panelOpen: boolean;
+  /** Runs ticked in the runs sheet for comparison (2 to 6), in the order ticked. */
+  selectedRuns: string[];
+  /** The run the run sheet (and its evaluate / watch sheets) is about. */
+  openRun: string | null;
+  /** The revision shown read-only on the canvas from the history sheet (null: none). */
+  viewedRevision: number | null;
 }
 
 export const initialDoc: DocState = {
@@ -99,6 +121,9 @@ export class StudioStore {
       actionError: null,
       dismissedError: null,
       panelOpen: false,
+      selectedRuns: [],
+      openRun: null,
+      viewedRevision: null,
       ...init,
     };
   }

@@ -1,7 +1,9 @@
 """2048: a batched numpy engine and Gymnasium environments built on it.
 
-``engine`` holds the rules (numpy only); ``env`` the Gymnasium environments (imported on
-first use, since importing gymnasium costs ~0.1 s); ``render`` text and RGB pictures.
+``engine`` holds the rules and ``BatchedGame`` (numpy only), built on ``bitboard`` (the
+board layout, row lookup tables and bit tricks) and ``one_board`` (one board as a Python
+int); ``env`` the Gymnasium environments (imported on first use, since importing gymnasium
+costs ~0.1 s); ``render`` text and RGB pictures.
 :func:`register_envs` makes ``gymnasium.make("ModelStudio/2048-v0")`` and
 ``gymnasium.make_vec("ModelStudio/2048-v0", num_envs=N)`` work.
 """

@@ -1,6 +1,6 @@
 // Design -> React Flow nodes and edges, reusing the previous objects where nothing
 // changed (React Flow and the memoised block skip them; 200 blocks stay cheap).
-import { MarkerType, type Edge as FlowEdgeT } from "@xyflow/react";
+import { type Edge as FlowEdgeT, MarkerType } from "@xyflow/react";
 import { blockSpec } from "../catalog";
 import type { PortRoom } from "../geometry";
 import type { BlockIssues } from "../state/selectors";
@@ -27,7 +27,8 @@ export function reconcileNodes(
     const spec = catalog ? blockSpec(catalog, c.type) : undefined;
     const isSelected = selected.has(c.id);
     const room = rooms.get(c.id);
-    const roomUp = room?.up, roomDown = room?.down;
+    const roomUp = room?.up,
+      roomDown = room?.down;
     if (
       p &&
       p.data.component === c &&

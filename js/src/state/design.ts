@@ -10,7 +10,12 @@ export function emptyDesign(): Design {
 
 /** A fresh id for a block of `type`: initials of its words plus a number ("tl3"). */
 export function newId(design: Design, type: string): string {
-  const prefix = type.split(/[_\s-]+/).map((w) => w[0] ?? "").join("").toLowerCase() || "b";
+  const prefix =
+    type
+      .split(/[_\s-]+/)
+      .map((w) => w[0] ?? "")
+      .join("")
+      .toLowerCase() || "b";
   const taken = new Set(design.components.map((c) => c.id));
   for (let n = 1; ; n++) {
     const id = `${prefix}${n}`;

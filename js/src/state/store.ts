@@ -1,6 +1,9 @@
 // The page's state in one place: the design with its history (the document), the view
 // state around it (selection, open sheet) and what the kernel and the worker said.
 // Plain TypeScript (no React), so the rules of editing are testable in node.
+
+import type { ActionError, ActionName, CompileResult } from "../training/actions";
+import type { Metrics } from "../training/metrics";
 import type {
   Catalog,
   Design,
@@ -10,10 +13,8 @@ import type {
   StatusState,
   ValidationResult,
 } from "../types";
-import type { ActionError, ActionName, CompileResult } from "../training/actions";
-import type { Metrics } from "../training/metrics";
 import { emptyDesign } from "./design";
-import { canRedo, canUndo, initHistory, push, redo, undo, type History } from "./history";
+import { canRedo, canUndo, type History, initHistory, push, redo, undo } from "./history";
 
 export type Sheet = null | "palette" | "designs" | "actions" | "conflict" | "meta";
 export type WorkerState = "starting" | "ok" | "failed";
@@ -131,13 +132,21 @@ export class StudioStore {
   undo(): void {
     const { history, seq } = this.state;
     if (!canUndo(history)) return;
-    this.set({ history: undo(history), seq: seq + 1, ...this.pruneSelection(undo(history).present) });
+    this.set({
+      history: undo(history),
+      seq: seq + 1,
+      ...this.pruneSelection(undo(history).present),
+    });
   }
 
   redo(): void {
     const { history, seq } = this.state;
     if (!canRedo(history)) return;
-    this.set({ history: redo(history), seq: seq + 1, ...this.pruneSelection(redo(history).present) });
+    this.set({
+      history: redo(history),
+      seq: seq + 1,
+      ...this.pruneSelection(redo(history).present),
+    });
   }
 
   /** Replace the document (opened, created, or the kernel's copy won): history restarts. */

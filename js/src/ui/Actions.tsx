@@ -2,7 +2,7 @@
 // it. What is enabled and what the line says are pure rules in training/actions.ts.
 import { shownValidation } from "../state/selectors";
 import type { StudioState } from "../state/store";
-import { statusView, toolbarState, type ActionName } from "../training/actions";
+import { type ActionName, statusView, toolbarState } from "../training/actions";
 import { useStudio, useStudioContext } from "./context";
 
 const selectValid = (s: StudioState) => shownValidation(s).result?.valid ?? false;
@@ -13,24 +13,56 @@ export function Toolbar() {
   const valid = useStudio(selectValid);
   const pending = useStudio((s) => s.pending);
   const can = toolbarState({ status, valid, pending });
-  const run = (name: ActionName, args: Record<string, unknown> = {}) => void controller.action(name, args);
+  const run = (name: ActionName, args: Record<string, unknown> = {}) =>
+    void controller.action(name, args);
   return (
     <div className="ms-toolbar" role="toolbar" aria-label="Model actions">
-      <button className="ms-btn ms-btn-primary" data-testid="btn-compile" disabled={!can.compile} onClick={() => run("compile")}>
+      <button
+        className="ms-btn ms-btn-primary"
+        data-testid="btn-compile"
+        disabled={!can.compile}
+        onClick={() => run("compile")}
+      >
         Compile
       </button>
-      <button className="ms-btn" data-testid="btn-train" disabled={!can.train} onClick={() => run("train")}>
-        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M7 5v14l12-7z" /></svg>
+      <button
+        className="ms-btn"
+        data-testid="btn-train"
+        disabled={!can.train}
+        onClick={() => run("train")}
+      >
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M7 5v14l12-7z" />
+        </svg>
         Train
       </button>
-      <button className="ms-btn ms-btn-stop" data-testid="btn-stop" disabled={!can.stop} onClick={() => run("stop")}>
-        <svg viewBox="0 0 24 24" aria-hidden="true"><rect x="6" y="6" width="12" height="12" rx="2" /></svg>
+      <button
+        className="ms-btn ms-btn-stop"
+        data-testid="btn-stop"
+        disabled={!can.stop}
+        onClick={() => run("stop")}
+      >
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <rect x="6" y="6" width="12" height="12" rx="2" />
+        </svg>
         Stop
       </button>
-      <button className="ms-btn" data-testid="btn-export-pt" disabled={!can.export} aria-label="Export .pt" onClick={() => run("export", { format: "pt" })}>
+      <button
+        className="ms-btn"
+        data-testid="btn-export-pt"
+        disabled={!can.export}
+        aria-label="Export .pt"
+        onClick={() => run("export", { format: "pt" })}
+      >
         .pt
       </button>
-      <button className="ms-btn" data-testid="btn-export-onnx" disabled={!can.export} aria-label="Export .onnx" onClick={() => run("export", { format: "onnx" })}>
+      <button
+        className="ms-btn"
+        data-testid="btn-export-onnx"
+        disabled={!can.export}
+        aria-label="Export .onnx"
+        onClick={() => run("export", { format: "onnx" })}
+      >
         .onnx
       </button>
     </div>
@@ -56,7 +88,10 @@ export function StatusLine() {
       role={view.tone === "error" ? "alert" : "status"}
     >
       <span className="ms-status-dot" aria-hidden="true" />
-      <span className="ms-status-text" title={view.detail ? `${view.text} · ${view.detail}` : view.text}>
+      <span
+        className="ms-status-text"
+        title={view.detail ? `${view.text} · ${view.detail}` : view.text}
+      >
         {view.text}
         {view.detail && <span className="ms-status-detail"> · {view.detail}</span>}
       </span>

@@ -30,8 +30,14 @@ export function Header() {
   return (
     <header className="ms-header">
       <div className="ms-header-row">
-        <button className="ms-title" onClick={() => store.openSheet("designs")} aria-label="Designs">
-          <span className="ms-title-name" data-testid="design-name">{name || "Untitled"}</span>
+        <button
+          className="ms-title"
+          onClick={() => store.openSheet("designs")}
+          aria-label="Designs"
+        >
+          <span className="ms-title-name" data-testid="design-name">
+            {name || "Untitled"}
+          </span>
           <span className="ms-title-stats">
             <span data-testid="param-count" data-params={result?.params ?? ""}>
               {result ? formatParams(result.params) : "–"} params
@@ -40,14 +46,35 @@ export function Header() {
             <span data-testid="memory-estimate" data-mb={result?.estimatedMemory ?? ""}>
               {result ? formatMemory(result.estimatedMemory) : "–"}
             </span>
-            <span className={`ms-sync ms-sync-${source}`} title={`validation: ${source}, revision ${saved}`} />
+            <span
+              className={`ms-sync ms-sync-${source}`}
+              title={`validation: ${source}, revision ${saved}`}
+            />
           </span>
         </button>
-        <button className="ms-icon-btn" data-testid="btn-undo" aria-label="Undo" disabled={!undoable} onClick={() => store.undo()}>
-          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 14 4 9l5-5" /><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" /></svg>
+        <button
+          className="ms-icon-btn"
+          data-testid="btn-undo"
+          aria-label="Undo"
+          disabled={!undoable}
+          onClick={() => store.undo()}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M9 14 4 9l5-5" />
+            <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
+          </svg>
         </button>
-        <button className="ms-icon-btn" data-testid="btn-redo" aria-label="Redo" disabled={!redoable} onClick={() => store.redo()}>
-          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="m15 14 5-5-5-5" /><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" /></svg>
+        <button
+          className="ms-icon-btn"
+          data-testid="btn-redo"
+          aria-label="Redo"
+          disabled={!redoable}
+          onClick={() => store.redo()}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="m15 14 5-5-5-5" />
+            <path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
+          </svg>
         </button>
       </div>
       <Toolbar />

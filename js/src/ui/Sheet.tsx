@@ -16,7 +16,12 @@ export function Sheet(props: {
   return (
     <>
       {modal && <div className="ms-scrim" onClick={onClose} />}
-      <section className={`ms-sheet${className ? ` ${className}` : ""}`} data-testid={testid} role="dialog" aria-label={typeof title === "string" ? title : undefined}>
+      <section
+        className={`ms-sheet${className ? ` ${className}` : ""}`}
+        data-testid={testid}
+        role="dialog"
+        aria-label={typeof title === "string" ? title : undefined}
+      >
         <header className="ms-sheet-head">
           <div className="ms-sheet-title">{title}</div>
           <button className="ms-icon-btn" aria-label="Close" onClick={onClose}>

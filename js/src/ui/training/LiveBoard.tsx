@@ -1,5 +1,5 @@
 // A live game of the run (the snapshot's `board`): 16 tiles in the classic colours.
-import { memo, type CSSProperties } from "react";
+import { type CSSProperties, memo } from "react";
 import { boardCells } from "../../training/board";
 
 function LiveBoardView({ board }: { board: unknown }) {

@@ -66,7 +66,7 @@ function BlockNodeView({
       {detail === "full" && (
         <div className="ms-block-sub">
           {id}
-          {spec && spec.props.length ? ` · ${summary(spec, component.props, 2)}` : ""}
+          {spec?.props.length ? ` · ${summary(spec, component.props, 2)}` : ""}
         </div>
       )}
       {!lod && component.type === MOE_TYPE && <MoeHeat id={id} />}

@@ -9,7 +9,7 @@ import { useStudio } from "../ui/context";
 /** This block's usage from the latest snapshot, if that run trains the open design. */
 export function blockUsage(s: StudioState, id: string): number[] | undefined {
   const m = s.metrics;
-  if (!m || !m.moe?.expert_usage || (m.design_id && s.doc.design_id && m.design_id !== s.doc.design_id)) return undefined;
+  if (!m?.moe?.expert_usage || (m.design_id && s.doc.design_id && m.design_id !== s.doc.design_id)) return undefined;
   const u = m.moe.expert_usage[id];
   return Array.isArray(u) && u.length ? u : undefined;
 }

@@ -101,8 +101,7 @@ export function statusView(
     return { tone: "busy", text: status.message || LABELS[state], detail: "", dismissKey: null };
   // The compile that this status reports: the exact count first, the file after it.
   if (
-    compile &&
-    compile.request_id &&
+    compile?.request_id &&
     compile.request_id === status.request_id &&
     typeof compile.params === "number"
   ) {

@@ -29,6 +29,7 @@ export function safeFilename(name: string): string {
     name
       .split(/[\\/]/)
       .pop()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
       ?.replace(/[\x00-\x1f\x7f"<>:|?*]/g, "_")
       .trim() ?? "";
   return base && base !== "." && base !== ".." ? base.slice(0, 200) : "download";

@@ -18,6 +18,7 @@ export function Toolbar() {
   return (
     <div className="ms-toolbar" role="toolbar" aria-label="Model actions">
       <button
+        type="button"
         className="ms-btn ms-btn-primary"
         data-testid="btn-compile"
         disabled={!can.compile}
@@ -26,6 +27,7 @@ export function Toolbar() {
         Compile
       </button>
       <button
+        type="button"
         className="ms-btn"
         data-testid="btn-train"
         disabled={!can.train}
@@ -37,6 +39,7 @@ export function Toolbar() {
         Train
       </button>
       <button
+        type="button"
         className="ms-btn ms-btn-stop"
         data-testid="btn-stop"
         disabled={!can.stop}
@@ -48,6 +51,7 @@ export function Toolbar() {
         Stop
       </button>
       <button
+        type="button"
         className="ms-btn"
         data-testid="btn-export-pt"
         disabled={!can.export}
@@ -57,6 +61,7 @@ export function Toolbar() {
         .pt
       </button>
       <button
+        type="button"
         className="ms-btn"
         data-testid="btn-export-onnx"
         disabled={!can.export}
@@ -97,6 +102,7 @@ export function StatusLine() {
       </span>
       {view.dismissKey && (
         <button
+          type="button"
           className="ms-status-close"
           data-testid="status-dismiss"
           aria-label="Dismiss"

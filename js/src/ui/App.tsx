@@ -71,6 +71,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
   };
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the studio's keyboard shortcuts, taken from whatever inside it has the focus
     <div
       ref={appRef}
       className={`ms-app${fullscreen ? " ms-full" : ""}`}
@@ -110,7 +111,12 @@ function EdgeBar({ onDelete }: { onDelete: () => void }) {
       <span>
         {edges.length === 1 ? `${edges[0][0]} → ${edges[0][1]}` : `${edges.length} connections`}
       </span>
-      <button className="ms-btn ms-btn-danger" data-testid="edge-delete" onClick={onDelete}>
+      <button
+        type="button"
+        className="ms-btn ms-btn-danger"
+        data-testid="edge-delete"
+        onClick={onDelete}
+      >
         Delete
       </button>
     </div>
@@ -121,6 +127,7 @@ function FitButton() {
   const { canvas } = useStudioContext();
   return (
     <button
+      type="button"
       className="ms-fab"
       aria-label="Fit to screen"
       data-testid="btn-fit"
@@ -143,16 +150,18 @@ function Toast() {
     timer.current = setTimeout(() => controller.store.set({ toast: null }), 3500);
   }, [toast, controller]);
   if (!toast) return null;
+  // The live region wraps the button: a role on the button would hide that it is one.
   return (
-    <button
-      type="button"
-      className={`ms-toast ms-toast-${toast.tone}`}
-      role="status"
-      data-testid="toast"
-      aria-label={`${toast.text} (tap to dismiss)`}
-      onClick={() => controller.store.set({ toast: null })}
-    >
-      {toast.text}
-    </button>
+    <div role="status">
+      <button
+        type="button"
+        className={`ms-toast ms-toast-${toast.tone}`}
+        data-testid="toast"
+        aria-label={`${toast.text} (tap to dismiss)`}
+        onClick={() => controller.store.set({ toast: null })}
+      >
+        {toast.text}
+      </button>
+    </div>
   );
 }

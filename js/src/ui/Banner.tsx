@@ -34,6 +34,7 @@ export function Banners() {
       )}
       {conflict && (
         <button
+          type="button"
           className="ms-banner ms-banner-warning"
           data-testid="banner-conflict"
           onClick={() => store.openSheet("conflict")}
@@ -48,7 +49,12 @@ export function Banners() {
           data-errors={nErr}
           data-warnings={nWarn}
         >
-          <button className="ms-banner-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+          <button
+            type="button"
+            className="ms-banner-head"
+            onClick={() => setOpen(!open)}
+            aria-expanded={open}
+          >
             <span className="ms-banner-count">
               {nErr > 0 && (
                 <b>
@@ -74,6 +80,7 @@ export function Banners() {
                     const target = i.component_id ?? i.edge?.[1];
                     return (
                       <button
+                        type="button"
                         key={n}
                         className="ms-group-issue"
                         onClick={() => {

@@ -63,7 +63,7 @@ export function MetaSheet() {
         return (
           <div className="ms-prop" key={spec.name} data-testid={`meta-row-${spec.name}`}>
             <div className="ms-prop-row">
-              <label className="ms-prop-name">{spec.name}</label>
+              <span className="ms-prop-name">{spec.name}</span>
               <PropEditor
                 spec={spec}
                 value={value}
@@ -84,6 +84,7 @@ export function MetaSheet() {
                   {distinct(off.map((f) => f.value))}
                 </span>
                 <button
+                  type="button"
                   className="ms-btn ms-btn-small"
                   data-testid={`meta-apply-${spec.name}`}
                   onClick={() => store.edit((d) => applyMetaToBlocks(d, catalog, spec.name))}
@@ -130,11 +131,13 @@ export function ConfirmSheet(props: {
     }
   };
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: catches the keys of the question's buttons as they bubble up
     <div className="ms-confirm-layer" onKeyDown={onKeyDown}>
       <Sheet open modal testid={testid} className="ms-confirm" title={title} onClose={onCancel}>
         <div className="ms-confirm-text">{children}</div>
         <div className="ms-confirm-actions">
           <button
+            type="button"
             ref={cancelRef}
             className="ms-btn ms-btn-default"
             data-testid={`${testid}-cancel`}
@@ -143,6 +146,7 @@ export function ConfirmSheet(props: {
             Cancel
           </button>
           <button
+            type="button"
             className="ms-btn ms-btn-destructive"
             data-testid={`${testid}-confirm`}
             onClick={onConfirm}

@@ -31,6 +31,7 @@ export function Header() {
     <header className="ms-header">
       <div className="ms-header-row">
         <button
+          type="button"
           className="ms-title"
           onClick={() => store.openSheet("designs")}
           aria-label="Designs"
@@ -53,6 +54,7 @@ export function Header() {
           </span>
         </button>
         <button
+          type="button"
           className="ms-icon-btn"
           data-testid="btn-undo"
           aria-label="Undo"
@@ -65,6 +67,7 @@ export function Header() {
           </svg>
         </button>
         <button
+          type="button"
           className="ms-icon-btn"
           data-testid="btn-redo"
           aria-label="Redo"

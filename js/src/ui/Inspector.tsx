@@ -50,7 +50,7 @@ export function Inspector() {
         return (
           <div className="ms-prop" key={p.name}>
             <div className="ms-prop-row">
-              <label className="ms-prop-name">{p.name}</label>
+              <span className="ms-prop-name">{p.name}</span>
               <PropEditor
                 spec={p}
                 value={component.props[p.name] ?? p.default}
@@ -69,6 +69,7 @@ export function Inspector() {
       })}
       <div className="ms-actions-row">
         <button
+          type="button"
           className="ms-btn"
           data-testid="inspector-duplicate"
           onClick={() => {
@@ -84,6 +85,7 @@ export function Inspector() {
           Duplicate
         </button>
         <button
+          type="button"
           className="ms-btn ms-btn-danger"
           data-testid="inspector-delete"
           onClick={() => store.edit((d) => removeElements(d, [component.id], []))}

@@ -98,7 +98,7 @@ export function Palette() {
   const onPointerUp = (e: ReactPointerEvent<HTMLButtonElement>) => {
     const d = dragRef.current;
     update(null);
-    if (!d || !d.active || d.pointer !== e.pointerId) return;
+    if (!d?.active || d.pointer !== e.pointerId) return;
     suppressClick.current = true;
     setTimeout(() => (suppressClick.current = false), 400);
     const at = canvas.current?.toCanvas(e.clientX, e.clientY);
@@ -111,6 +111,7 @@ export function Palette() {
       <nav className="ms-palette" data-testid="palette" aria-label="Blocks">
         {catalog.blocks.map((spec) => (
           <button
+            type="button"
             key={spec.type}
             className="ms-chip"
             data-testid={`palette-item-${spec.type}`}

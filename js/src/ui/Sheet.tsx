@@ -15,7 +15,11 @@ export function Sheet(props: {
   if (!open) return null;
   return (
     <>
-      {modal && <div className="ms-scrim" onClick={onClose} />}
+      {modal && (
+        // biome-ignore lint/a11y/noStaticElementInteractions: a tap outside the sheet; keys use its Close button
+        // biome-ignore lint/a11y/useKeyWithClickEvents: as above
+        <div className="ms-scrim" onClick={onClose} />
+      )}
       <section
         className={`ms-sheet${className ? ` ${className}` : ""}`}
         data-testid={testid}
@@ -24,7 +28,7 @@ export function Sheet(props: {
       >
         <header className="ms-sheet-head">
           <div className="ms-sheet-title">{title}</div>
-          <button className="ms-icon-btn" aria-label="Close" onClick={onClose}>
+          <button type="button" className="ms-icon-btn" aria-label="Close" onClick={onClose}>
             ✕
           </button>
         </header>

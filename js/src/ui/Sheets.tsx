@@ -17,6 +17,7 @@ export function ActionSheet() {
     <Sheet open modal testid="action-sheet" title={`Block ${target}`} onClose={close}>
       <div className="ms-menu">
         <button
+          type="button"
           data-testid="action-duplicate"
           onClick={() => {
             let id = "";
@@ -32,6 +33,7 @@ export function ActionSheet() {
           Duplicate
         </button>
         <button
+          type="button"
           data-testid="action-edit"
           onClick={() => {
             store.openSheet(null);
@@ -41,6 +43,7 @@ export function ActionSheet() {
           Edit props
         </button>
         <button
+          type="button"
           className="danger"
           data-testid="action-delete"
           onClick={() => {
@@ -84,12 +87,13 @@ export function DesignsSheet() {
       <Sheet open modal testid="designs-sheet" title="Designs" onClose={close}>
         {catalog && catalog.meta.length > 0 && (
           <button
+            type="button"
             className="ms-settings-row"
             data-testid="open-design-settings"
             onClick={() => store.openSheet("meta")}
           >
-            <span className="ms-settings-icon" aria-hidden="true">
-              <svg viewBox="0 0 24 24">
+            <span className="ms-settings-icon">
+              <svg viewBox="0 0 24 24" aria-hidden="true">
                 <path d="M4 7h10M18 7h2M4 17h4M12 17h8" />
                 <circle cx="16" cy="7" r="2" />
                 <circle cx="10" cy="17" r="2" />
@@ -165,6 +169,7 @@ export function DesignsSheet() {
                   <input
                     className="ms-input"
                     data-testid="rename-input"
+                    // biome-ignore lint/a11y/noAutofocus: the user just tapped Rename; the field replaces the row they tapped
                     autoFocus
                     value={newName}
                     maxLength={120}
@@ -177,6 +182,7 @@ export function DesignsSheet() {
               ) : (
                 <>
                   <button
+                    type="button"
                     className="ms-list-main"
                     data-testid={`open-${d.id}`}
                     onClick={() =>
@@ -191,10 +197,14 @@ export function DesignsSheet() {
                     </span>
                   </button>
                   <button
+                    type="button"
                     className="ms-icon-btn"
                     aria-label="Rename"
                     data-testid={`rename-${d.id}`}
-                    onClick={() => (setRenaming(d.id), setNewName(d.name))}
+                    onClick={() => {
+                      setRenaming(d.id);
+                      setNewName(d.name);
+                    }}
                   >
                     <svg viewBox="0 0 24 24" aria-hidden="true">
                       <path d="M4 20h4L19 9l-4-4L4 16v4Z" />
@@ -202,6 +212,7 @@ export function DesignsSheet() {
                     </svg>
                   </button>
                   <button
+                    type="button"
                     className="ms-icon-btn danger"
                     aria-label="Delete"
                     data-testid={`delete-${d.id}`}
@@ -266,13 +277,19 @@ export function ConflictSheet() {
       </p>
       <div className="ms-actions-row">
         <button
+          type="button"
           className="ms-btn ms-btn-primary"
           data-testid="conflict-mine"
           onClick={() => choose("mine")}
         >
           Keep mine
         </button>
-        <button className="ms-btn" data-testid="conflict-theirs" onClick={() => choose("theirs")}>
+        <button
+          type="button"
+          className="ms-btn"
+          data-testid="conflict-theirs"
+          onClick={() => choose("theirs")}
+        >
           Load theirs
         </button>
       </div>

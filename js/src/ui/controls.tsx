@@ -1,7 +1,7 @@
 // Touch controls for props, driven by the catalog's types, bounds and choices:
 // steppers for numbers (hold to repeat), a segmented control or a select for enums,
 // a switch for booleans. No free-text numbers.
-import { useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef } from "react";
 import { formatValue } from "../catalog";
 import type { PropSpec, PropValue } from "../types";
 
@@ -24,11 +24,11 @@ function useRepeat(fn: () => void) {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const fnRef = useRef(fn);
   fnRef.current = fn;
-  const stop = () => {
+  const stop = useCallback(() => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
-  };
-  useEffect(() => stop, []);
+  }, []);
+  useEffect(() => stop, [stop]);
   const start = () => {
     stop();
     let delay = 400;
@@ -106,7 +106,9 @@ export function Choice({
     return (
       <div className="ms-segmented" role="radiogroup" data-testid={testid}>
         {choices.map((c) => (
+          // biome-ignore lint/a11y/useSemanticElements: a segmented control of 44 px buttons, as the ARIA radio pattern allows
           <button
+            type="button"
             key={c}
             role="radio"
             aria-checked={c === value}
@@ -148,6 +150,7 @@ export function Toggle({
 }) {
   return (
     <button
+      type="button"
       role="switch"
       aria-checked={value}
       aria-label={label}

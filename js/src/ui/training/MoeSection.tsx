@@ -24,7 +24,7 @@ function MoeSectionView({ moe }: { moe: Metrics["moe"] }) {
           </span>
         </div>
       ))}
-      <div className="ms-legend" aria-label="Colour scale">
+      <div className="ms-legend" role="img" aria-label="Colour scale: ¼× to 4× the uniform share 1/E">
         <span>¼×</span>
         <i style={{ background: heatGradient() }} />
         <span>4×</span>

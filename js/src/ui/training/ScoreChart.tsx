@@ -21,7 +21,7 @@ function ScoreChartView({ curve }: { curve: unknown }) {
       ),
     [points, width],
   );
-  const [pl, pr, pt, pb] = PAD;
+  const [pl, pr, , pb] = PAD;
   const w = width || 320;
   return (
     <div
@@ -35,7 +35,7 @@ function ScoreChartView({ curve }: { curve: unknown }) {
       {points.length === 0 ? (
         <div className="ms-chart-empty">The curve starts when the first games end…</div>
       ) : (
-        <svg width={w} height={HEIGHT} viewBox={`0 0 ${w} ${HEIGHT}`}>
+        <svg aria-hidden="true" width={w} height={HEIGHT} viewBox={`0 0 ${w} ${HEIGHT}`}>
           {geo.yTicks.map((t) => (
             <g key={`y${t.value}`}>
               <line className="ms-chart-grid" x1={pl} x2={w - pr} y1={t.y} y2={t.y} />

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Edge, Node } from "@xyflow/react";
 import { lodPaths } from "../src/canvas/LodEdges";
+import { edgeKey } from "../src/state/design";
 
 const node = (id: string, x: number, y: number): Node => ({
   id,
@@ -11,7 +12,7 @@ const node = (id: string, x: number, y: number): Node => ({
   measured: { width: 224, height: 64 },
 });
 const edge = (source: string, target: string): Edge => ({
-  id: `${source}->${target}`,
+  id: edgeKey(source, target),
   source,
   target,
 });

@@ -29,13 +29,13 @@ import {
 } from "../geometry";
 import { connect, connectionProblem, moveBlocks } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
-import type { Edge, Position } from "../types";
+import type { Position } from "../types";
 import { useStudio, useStudioContext } from "../ui/context";
 import { BlockNode, type BlockNodeType } from "./BlockNode";
 import { FlowEdge } from "./FlowEdge";
 import { installLongPress, installPinchOnItems } from "./gestures";
 import { LodEdges } from "./LodEdges";
-import { MARKER, reconcileEdges, reconcileNodes } from "./reconcile";
+import { edgeSelection, MARKER, reconcileEdges, reconcileNodes } from "./reconcile";
 
 const nodeTypes = { block: BlockNode };
 const edgeTypes = { flow: FlowEdge };
@@ -67,6 +67,8 @@ export function Canvas() {
   const [edges, setEdges] = useState<FlowEdgeT[]>([]);
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
+  const edgesRef = useRef(edges);
+  edgesRef.current = edges;
   const portTap = useRef(false);
   const wrapper = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -120,16 +122,8 @@ export function Canvas() {
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
       const st = store.getState();
-      const sel = new Map(st.selectedEdges.map((e) => [`${e[0]}->${e[1]}`, e]));
-      let touched = false;
-      for (const c of changes) {
-        if (c.type !== "select") continue;
-        touched = true;
-        const [src, dst] = c.id.split("->");
-        if (c.selected) sel.set(c.id, [src, dst] as Edge);
-        else sel.delete(c.id);
-      }
-      if (touched) store.select(sel.size ? [] : st.selectedNodes, [...sel.values()]);
+      const next = edgeSelection(st.selectedEdges, changes, edgesRef.current);
+      if (next) store.select(next.length ? [] : st.selectedNodes, next);
     },
     [store],
   );

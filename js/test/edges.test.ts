@@ -96,6 +96,20 @@ test('deleting the selected edge "a->b" -> "b" removes exactly that edge', () =>
     store.design.components.map((c) => c.id),
     ["a", "b", "a->b", "b->b"],
   );
+  // the deleted edge leaves the selection (and the edge bar with it)
+  assert.deepEqual(store.getState().selectedEdges, []);
+});
+
+test("an edit keeps the selection that survives it, as the same arrays", () => {
+  const store = new StudioStore();
+  store.load(arrowIds());
+  store.select([], [["a", "b->b"]]);
+  const before = store.getState().selectedEdges;
+  assert.ok(store.edit((d) => removeElements(d, [], [["a", "a->b"]])));
+  assert.equal(store.getState().selectedEdges, before);
+  store.select(["a->b", "b"]);
+  assert.ok(store.edit((d) => removeElements(d, ["a->b"], [])));
+  assert.deepEqual(store.getState().selectedNodes, ["b"]);
 });
 
 test("ids that hold the old separators delete only their own edge", () => {

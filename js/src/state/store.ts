@@ -13,7 +13,7 @@ import type {
   StatusState,
   ValidationResult,
 } from "../types";
-import { emptyDesign } from "./design";
+import { edgeKey, emptyDesign } from "./design";
 import { canRedo, canUndo, type History, initHistory, push, redo, undo } from "./history";
 
 export type Sheet = null | "palette" | "designs" | "actions" | "conflict" | "meta";
@@ -120,12 +120,13 @@ export class StudioStore {
     return this.state.history.present;
   }
 
-  /** Apply an edit as one undo step. Returns false when the edit changed nothing. */
+  /** Apply an edit as one undo step. Returns false when the edit changed nothing. What it
+   * removed leaves the selection (the edge bar would offer a deleted edge otherwise). */
   edit(fn: (d: Design) => Design): boolean {
     const { history, seq } = this.state;
     const next = fn(history.present);
     if (next === history.present) return false;
-    this.set({ history: push(history, next), seq: seq + 1 });
+    this.set({ history: push(history, next), seq: seq + 1, ...this.pruneSelection(next) });
     return true;
   }
 
@@ -175,13 +176,16 @@ export class StudioStore {
     this.set({ toast: { id: ++this.toastCounter, text, tone } });
   }
 
+  /** The selection without what `d` lacks (the same arrays when it lacks nothing). */
   private pruneSelection(d: Design): Partial<StudioState> {
+    const { selectedNodes, selectedEdges } = this.state;
     const ids = new Set(d.components.map((c) => c.id));
+    const edges = new Set(d.edges.map(([a, b]) => edgeKey(a, b)));
+    const nodes = selectedNodes.filter((id) => ids.has(id));
+    const kept = selectedEdges.filter(([a, b]) => edges.has(edgeKey(a, b)));
     return {
-      selectedNodes: this.state.selectedNodes.filter((id) => ids.has(id)),
-      selectedEdges: this.state.selectedEdges.filter(([a, b]) =>
-        d.edges.some(([x, y]) => x === a && y === b),
-      ),
+      selectedNodes: nodes.length === selectedNodes.length ? selectedNodes : nodes,
+      selectedEdges: kept.length === selectedEdges.length ? selectedEdges : kept,
     };
   }
 }

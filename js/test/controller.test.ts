@@ -4,31 +4,11 @@ import { test } from "node:test";
 import type { WidgetModel } from "../src/kernel/bridge";
 import { StudioController, SYNC_DEBOUNCE_MS } from "../src/kernel/controller";
 import { addBlock } from "../src/state/design";
-import type { Catalog, ValidationResult } from "../src/types";
+import type { ValidationResult } from "../src/types";
 import { ValidationClient } from "../src/validation/client";
+import { blockType, testCatalog } from "./catalogs";
 
-const catalog = {
-  version: 1,
-  blocks: [
-    {
-      type: "x_block",
-      label: "X",
-      doc: "",
-      role: "input",
-      color: "#000",
-      sets_width: false,
-      props: [],
-      inputs: [],
-      outputs: [],
-    },
-  ],
-  meta: [],
-  limits: {},
-  error_codes: {},
-  warning_codes: [],
-  constants: {},
-  estimate: { train_batch: 1, bytes_per_float: 4, optimizer_copies: 4 },
-} as Catalog;
+const catalog = testCatalog([blockType("x_block", "input", { label: "X" })]);
 
 class FakeModel implements WidgetModel {
   values: Record<string, unknown>;

@@ -16,65 +16,15 @@ import {
 import { canRedo, canUndo, initHistory, push, redo, undo } from "../src/state/history";
 import { groupIssues, issuesByBlock, shownValidation } from "../src/state/selectors";
 import { StudioStore } from "../src/state/store";
-import type { Catalog, Design, PropSpec, ValidationResult } from "../src/types";
+import type { Design, ValidationResult } from "../src/types";
 import { stepValue } from "../src/ui/controls";
+import { middle, rateProp, SINK, SOURCE, testCatalog, widthProp } from "./catalogs";
 
-const catalog: Catalog = {
-  version: 1,
-  blocks: [
-    {
-      type: "src_block",
-      label: "Source",
-      doc: "",
-      role: "input",
-      color: "#000",
-      sets_width: false,
-      props: [],
-      inputs: [],
-      outputs: [{ name: "out", kind: "board" }],
-    },
-    {
-      type: "mid_block",
-      label: "Middle",
-      doc: "",
-      role: "layer",
-      color: "#111",
-      sets_width: true,
-      props: [
-        {
-          name: "width",
-          type: "int",
-          default: 128,
-          doc: "",
-          min: 8,
-          max: 1024,
-          step: 8,
-          meta_default: "width",
-        },
-        { name: "rate", type: "float", default: 0.1, doc: "", min: 0, max: 0.5, step: 0.05 },
-      ],
-      inputs: [{ name: "in", kind: "tokens", accepts: ["tokens", "board"] }],
-      outputs: [{ name: "out", kind: "tokens" }],
-    },
-    {
-      type: "sink_block",
-      label: "Sink",
-      doc: "",
-      role: "output",
-      color: "#222",
-      sets_width: false,
-      props: [],
-      inputs: [{ name: "in", kind: "tokens", accepts: ["tokens"] }],
-      outputs: [],
-    },
-  ],
-  meta: [],
-  limits: {},
-  error_codes: {},
-  warning_codes: [],
-  constants: {},
-  estimate: { train_batch: 1, bytes_per_float: 4, optimizer_copies: 4 },
-};
+const catalog = testCatalog([
+  SOURCE,
+  middle([widthProp("width", { meta_default: "width" }), rateProp("rate")]),
+  SINK,
+]);
 
 test("history: push, undo, redo, and a new edit drops the redo branch", () => {
   let h = initHistory(1);
@@ -211,24 +161,8 @@ test("store: every edit is an undo step; undo/redo bump the seq and prune the se
 });
 
 test("steppers move by the catalog step within the bounds", () => {
-  const width: PropSpec = {
-    name: "w",
-    type: "int",
-    default: 128,
-    doc: "",
-    min: 8,
-    max: 1024,
-    step: 8,
-  };
-  const rate: PropSpec = {
-    name: "r",
-    type: "float",
-    default: 0.1,
-    doc: "",
-    min: 0,
-    max: 0.5,
-    step: 0.05,
-  };
+  const width = widthProp("w");
+  const rate = rateProp("r");
   assert.equal(stepValue(width, 128, 1), 136);
   assert.equal(stepValue(width, 8, -1), 8);
   assert.equal(stepValue(width, 1024, 1), 1024);

@@ -4,18 +4,10 @@ import { test } from "node:test";
 import { addBlock, emptyDesign, setMeta, setProp } from "../src/state/design";
 import { applyMetaToBlocks, blocksOffMeta, metaValue } from "../src/state/meta";
 import { StudioStore } from "../src/state/store";
-import type { Catalog, Design, PropSpec } from "../src/types";
+import type { Design, PropSpec } from "../src/types";
+import { middle, rateProp, SOURCE, testCatalog, widthProp } from "./catalogs";
 
-const width: PropSpec = {
-  name: "width",
-  type: "int",
-  default: 128,
-  doc: "",
-  min: 8,
-  max: 1024,
-  step: 8,
-  multiple_of: 8,
-};
+const width = widthProp("width", { multiple_of: 8 });
 const heads: PropSpec = {
   name: "heads",
   type: "int",
@@ -26,43 +18,17 @@ const heads: PropSpec = {
   step: 1,
 };
 
-const catalog: Catalog = {
-  version: 1,
-  blocks: [
-    {
-      type: "src_block",
-      label: "Source",
-      doc: "",
-      role: "input",
-      color: "#000",
-      sets_width: false,
-      props: [],
-      inputs: [],
-      outputs: [{ name: "out", kind: "board" }],
-    },
-    {
-      type: "mid_block",
-      label: "Middle",
-      doc: "",
-      role: "layer",
-      color: "#111",
-      sets_width: true,
-      props: [
-        { ...width, meta_default: "width" },
-        { ...heads, meta_default: "heads" },
-        { name: "rate", type: "float", default: 0.1, doc: "", min: 0, max: 0.5, step: 0.05 },
-      ],
-      inputs: [{ name: "in", kind: "tokens", accepts: ["tokens", "board"] }],
-      outputs: [{ name: "out", kind: "tokens" }],
-    },
+const catalog = testCatalog(
+  [
+    SOURCE,
+    middle([
+      { ...width, meta_default: "width" },
+      { ...heads, meta_default: "heads" },
+      rateProp("rate"),
+    ]),
   ],
-  meta: [width, heads],
-  limits: {},
-  error_codes: {},
-  warning_codes: [],
-  constants: {},
-  estimate: { train_batch: 1, bytes_per_float: 4, optimizer_copies: 4 },
-};
+  [width, heads],
+);
 
 function design(): Design {
   let d = emptyDesign();

@@ -93,12 +93,14 @@ test("chart: nice ticks are round and cover the range", () => {
   assert.deepEqual(niceTicks(Number.NaN, 1), []);
 });
 
+/** The box the chart tests draw in (pads: left, right, top, bottom). */
+const box = {
+  width: 300,
+  height: 160,
+  pad: [40, 10, 10, 20] as [number, number, number, number],
+};
+
 test("chart: geometry maps points into the box, y anchored at zero for scores", () => {
-  const box = {
-    width: 300,
-    height: 160,
-    pad: [40, 10, 10, 20] as [number, number, number, number],
-  };
   const g = chartGeometry(
     [
       [0, 300],
@@ -525,11 +527,6 @@ test("controller: the first heartbeat goes out at once", () => {
 });
 
 test("chart: the y range is rounded out to whole steps, gridlines at both ends", () => {
-  const box = {
-    width: 300,
-    height: 160,
-    pad: [40, 10, 10, 20] as [number, number, number, number],
-  };
   const g = chartGeometry(
     [
       [0, 300],

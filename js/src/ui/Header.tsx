@@ -3,6 +3,7 @@
 import { canRedo, canUndo } from "../state/history";
 import { shownValidation } from "../state/selectors";
 import { StatusLine, Toolbar } from "./Actions";
+import { IconButton } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
 
 const selectShown = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
@@ -53,32 +54,24 @@ export function Header() {
             />
           </span>
         </button>
-        <button
-          type="button"
-          className="ms-icon-btn"
-          data-testid="btn-undo"
-          aria-label="Undo"
+        <IconButton
+          label="Undo"
+          testid="btn-undo"
           disabled={!undoable}
           onClick={() => store.undo()}
         >
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M9 14 4 9l5-5" />
-            <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
-          </svg>
-        </button>
-        <button
-          type="button"
-          className="ms-icon-btn"
-          data-testid="btn-redo"
-          aria-label="Redo"
+          <path d="M9 14 4 9l5-5" />
+          <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
+        </IconButton>
+        <IconButton
+          label="Redo"
+          testid="btn-redo"
           disabled={!redoable}
           onClick={() => store.redo()}
         >
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="m15 14 5-5-5-5" />
-            <path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
-          </svg>
-        </button>
+          <path d="m15 14 5-5-5-5" />
+          <path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
+        </IconButton>
       </div>
       <Toolbar />
       <StatusLine />

@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { duplicate, removeElements } from "../state/design";
 import type { DesignMeta } from "../types";
+import { Icon, IconButton } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
 import { ConfirmSheet, metaSummary } from "./DesignSheets";
 import { Sheet } from "./Sheet";
@@ -93,11 +94,11 @@ export function DesignsSheet() {
             onClick={() => store.openSheet("meta")}
           >
             <span className="ms-settings-icon">
-              <svg viewBox="0 0 24 24" aria-hidden="true">
+              <Icon>
                 <path d="M4 7h10M18 7h2M4 17h4M12 17h8" />
                 <circle cx="16" cy="7" r="2" />
                 <circle cx="10" cy="17" r="2" />
-              </svg>
+              </Icon>
             </span>
             <span className="ms-settings-text">
               <span className="ms-list-name">Design settings</span>
@@ -196,32 +197,25 @@ export function DesignsSheet() {
                       rev {d.revision} · {when(d.updated_at)}
                     </span>
                   </button>
-                  <button
-                    type="button"
-                    className="ms-icon-btn"
-                    aria-label="Rename"
-                    data-testid={`rename-${d.id}`}
+                  <IconButton
+                    label="Rename"
+                    testid={`rename-${d.id}`}
                     onClick={() => {
                       setRenaming(d.id);
                       setNewName(d.name);
                     }}
                   >
-                    <svg viewBox="0 0 24 24" aria-hidden="true">
-                      <path d="M4 20h4L19 9l-4-4L4 16v4Z" />
-                      <path d="m13.5 6.5 4 4" />
-                    </svg>
-                  </button>
-                  <button
-                    type="button"
-                    className="ms-icon-btn danger"
-                    aria-label="Delete"
-                    data-testid={`delete-${d.id}`}
+                    <path d="M4 20h4L19 9l-4-4L4 16v4Z" />
+                    <path d="m13.5 6.5 4 4" />
+                  </IconButton>
+                  <IconButton
+                    label="Delete"
+                    testid={`delete-${d.id}`}
+                    danger
                     onClick={() => setDeleting(d)}
                   >
-                    <svg viewBox="0 0 24 24" aria-hidden="true">
-                      <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
-                    </svg>
-                  </button>
+                    <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
+                  </IconButton>
                 </>
               )}
             </li>

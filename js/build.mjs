@@ -4,10 +4,11 @@
 // bundle imports its source text through the virtual module "virtual:worker-source" and
 // starts it from a Blob URL at run time, so the page makes no extra request (and none to
 // the network). `--watch` rebuilds on change; `--dev` skips minification.
-import * as esbuild from "esbuild";
+
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(root, "modelstudio_widget", "static");

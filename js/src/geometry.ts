@@ -102,7 +102,8 @@ export function portRooms(
   const rooms = new Map<string, PortRoom>();
   const near = (id: string, side: keyof PortRoom, room: number) => {
     const r = rooms.get(id) ?? {};
-    if (r[side] === undefined || room < r[side]!) r[side] = room;
+    const current = r[side];
+    if (current === undefined || room < current) r[side] = room;
     rooms.set(id, r);
   };
   // Sweep by x: only cards less than a card's width apart can face each other.

@@ -2,12 +2,12 @@
 import "./polyfill";
 import "@xyflow/react/dist/base.css";
 import "./styles.css";
-import { createRoot } from "react-dom/client";
 import workerSource from "virtual:worker-source";
-import { StudioController } from "./kernel/controller";
+import { createRoot } from "react-dom/client";
 import type { WidgetModel } from "./kernel/bridge";
+import { StudioController } from "./kernel/controller";
 import { App } from "./ui/App";
-import { StudioContext, type CanvasApi } from "./ui/context";
+import { type CanvasApi, StudioContext } from "./ui/context";
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const fullscreen = Boolean(model.get("fullscreen"));

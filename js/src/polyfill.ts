@@ -13,9 +13,13 @@ if (AS && typeof AS.any !== "function") {
       }
     }
     for (const s of signals) {
-      s.addEventListener("abort", () => controller.abort(s.reason), { once: true, signal: controller.signal });
+      s.addEventListener("abort", () => controller.abort(s.reason), {
+        once: true,
+        signal: controller.signal,
+      });
     }
     return controller.signal;
   };
 }
+
 export {};

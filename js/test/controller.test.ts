@@ -1,14 +1,14 @@
 // The page's wiring without a browser: a fake anywidget model and a fake worker.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SYNC_DEBOUNCE_MS, StudioController } from "../src/kernel/controller";
 import type { WidgetModel } from "../src/kernel/bridge";
+import { StudioController, SYNC_DEBOUNCE_MS } from "../src/kernel/controller";
 import { addBlock } from "../src/state/design";
-import { ValidationClient } from "../src/validation/client";
-import { testCatalog } from "./fixtures";
 import type { ValidationResult } from "../src/types";
+import { ValidationClient } from "../src/validation/client";
+import { blockType, testCatalog } from "./catalogs";
 
-const catalog = testCatalog([{ type: "x_block", label: "X", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [] }]);
+const catalog = testCatalog([blockType("x_block", "input", { label: "X" })]);
 
 class FakeModel implements WidgetModel {
   values: Record<string, unknown>;
@@ -51,12 +51,23 @@ class FakeModel implements WidgetModel {
 }
 
 const design = { schema_version: 1, id: "d1", name: "D", meta: {}, components: [], edges: [] };
-const ok = (params: number, seq: number): ValidationResult => ({ valid: true, paramCount: params / 1e6, params, estimatedMemory: 1, errors: [], seq });
+const ok = (params: number, seq: number): ValidationResult => ({
+  valid: true,
+  paramCount: params / 1e6,
+  params,
+  estimatedMemory: 1,
+  errors: [],
+  seq,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function makeModel() {
   return new FakeModel({
-    catalog, design, design_seq: 1, validation: ok(0, 1), designs: [],
+    catalog,
+    design,
+    design_seq: 1,
+    validation: ok(0, 1),
+    designs: [],
     doc: { design_id: "d1", name: "D", revision: 1, saved_at: null, conflict: null, load_seq: 1 },
     status: { state: "idle", message: "", request_id: null, error: null },
   });
@@ -85,12 +96,22 @@ test("a kernel load resets the history and is not sent back", async () => {
   c.store.edit((d) => addBlock(d, catalog, "x_block", { x: 0, y: 0 }).design);
   model.values.design = { ...design, id: "d2", name: "Other" };
   model.values.design_seq = 10;
-  model.kernelSet("doc", { design_id: "d2", name: "Other", revision: 3, saved_at: null, conflict: null, load_seq: 2 });
+  model.kernelSet("doc", {
+    design_id: "d2",
+    name: "Other",
+    revision: 3,
+    saved_at: null,
+    conflict: null,
+    load_seq: 2,
+  });
   assert.equal(c.store.design.id, "d2");
   assert.equal(c.store.getState().history.past.length, 0);
   assert.equal(c.store.getState().seq, 10);
   await sleep(SYNC_DEBOUNCE_MS + 60);
-  assert.deepEqual(model.saves.map((s) => s.design_seq), []);
+  assert.deepEqual(
+    model.saves.map((s) => s.design_seq),
+    [],
+  );
   c.dispose();
 });
 
@@ -98,7 +119,14 @@ test("a conflict opens the conflict sheet", () => {
   const model = makeModel();
   const c = new StudioController(model, "");
   c.start();
-  model.kernelSet("doc", { design_id: "d1", name: "D", revision: 1, saved_at: null, load_seq: 1, conflict: { current_revision: 2, theirs: design, mine: design } });
+  model.kernelSet("doc", {
+    design_id: "d1",
+    name: "D",
+    revision: 1,
+    saved_at: null,
+    load_seq: 1,
+    conflict: { current_revision: 2, theirs: design, mine: design },
+  });
   assert.equal(c.store.getState().sheet, "conflict");
   c.dispose();
 });
@@ -111,16 +139,29 @@ test("commands resolve with the kernel's reply and fail with its error", async (
   const sent = model.sent.at(-1) as { id: string; name: string; kind: string };
   assert.equal(sent.kind, "command");
   assert.equal(sent.name, "open_design");
-  model.emit("msg:custom", { kind: "reply", id: sent.id, ok: false, error: { code: "NOT_FOUND", message: "no design" } });
+  model.emit("msg:custom", {
+    kind: "reply",
+    id: sent.id,
+    ok: false,
+    error: { code: "NOT_FOUND", message: "no design" },
+  });
   await assert.rejects(p, /no design/);
   c.dispose();
 });
 
 test("the validation client falls back when the worker does not answer", async () => {
   let failed = "";
-  const silent = { postMessage() {}, terminate() {}, onmessage: null, onerror: null } as unknown as Worker;
+  const silent = {
+    postMessage() {},
+    terminate() {},
+    onmessage: null,
+    onerror: null,
+  } as unknown as Worker;
   const client = new ValidationClient({
-    source: "", catalog, timeoutMs: 30, makeWorker: () => silent,
+    source: "",
+    catalog,
+    timeoutMs: 30,
+    makeWorker: () => silent,
     onResult: () => assert.fail("no result expected"),
     onFail: (reason) => (failed = reason),
   });
@@ -142,15 +183,26 @@ test("the validation client coalesces requests and reports results by seq", asyn
   };
   const got: number[] = [];
   const client = new ValidationClient({
-    source: "", catalog, makeWorker: () => fake as unknown as Worker,
-    onResult: (seq) => got.push(seq), onFail: (r) => assert.fail(r),
+    source: "",
+    catalog,
+    makeWorker: () => fake as unknown as Worker,
+    onResult: (seq) => got.push(seq),
+    onFail: (r) => assert.fail(r),
   });
   client.validate(1, design);
   client.validate(2, design);
   client.validate(3, design);
-  assert.deepEqual(posted.map((m) => m.seq), [1], "one in flight");
+  assert.deepEqual(
+    posted.map((m) => m.seq),
+    [1],
+    "one in flight",
+  );
   fake.onmessage?.({ data: { seq: 1, result: ok(0, 1) } });
-  assert.deepEqual(posted.map((m) => m.seq), [1, 3], "only the newest waited");
+  assert.deepEqual(
+    posted.map((m) => m.seq),
+    [1, 3],
+    "only the newest waited",
+  );
   fake.onmessage?.({ data: { seq: 3, result: ok(0, 3) } });
   assert.deepEqual(got, [1, 3]);
   client.dispose();

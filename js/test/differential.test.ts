@@ -3,8 +3,8 @@
 // kernel wins a disagreement in the app and logs it as a bug; this finds them first.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { validate } from "../src/validation/validate";
 import type { Catalog, PropSpec } from "../src/types";
+import { validate } from "../src/validation/validate";
 import { fromPython } from "./python";
 
 const DESIGNS = 400;
@@ -35,7 +35,10 @@ function propValue(r: Rng, spec: PropSpec | undefined, sensible: boolean): unkno
     if (spec?.choices) return r.pick(spec.choices);
     if (spec?.type === "bool") return r.next() < 0.5;
     const step = spec?.multiple_of ?? 1;
-    const v = Math.min(hi, Math.max(lo, step * r.int(Math.ceil(lo / step), Math.floor(Math.min(hi, 256) / step))));
+    const v = Math.min(
+      hi,
+      Math.max(lo, step * r.int(Math.ceil(lo / step), Math.floor(Math.min(hi, 256) / step))),
+    );
     return spec?.type === "float" ? v / 2 : v;
   }
   return r.pick([
@@ -53,13 +56,16 @@ function propValue(r: Rng, spec: PropSpec | undefined, sensible: boolean): unkno
   ])();
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the fuzzer writes arbitrary JSON into designs on purpose
+type Junk = any;
+
 /** One random edit; a sensible one sets a prop or a meta setting within its bounds. */
-function mutate(r: Rng, design: Record<string, any>, catalog: Catalog, sensible: boolean): void {
-  const comps: any[] = design.components;
-  const edges: any[] = design.edges;
+function mutate(r: Rng, design: Record<string, Junk>, catalog: Catalog, sensible: boolean): void {
+  const comps: Junk[] = design.components;
+  const edges: Junk[] = design.edges;
   const ids = () => comps.filter((c) => c && typeof c === "object").map((c) => c.id);
   const comp = () => comps[r.int(0, comps.length - 1)];
-  const specOf = (c: any) => catalog.blocks.find((b) => b.type === c?.type);
+  const specOf = (c: Junk) => catalog.blocks.find((b) => b.type === c?.type);
   switch (sensible ? r.pick([3, 10]) : r.int(0, 11)) {
     case 0:
       if (comps.length) comps.splice(r.int(0, comps.length - 1), 1);
@@ -73,7 +79,7 @@ function mutate(r: Rng, design: Record<string, any>, catalog: Catalog, sensible:
     case 3: {
       const c = comp();
       const spec = specOf(c);
-      if (c && spec && spec.props.length) {
+      if (c && spec?.props.length) {
         const p = r.pick(spec.props);
         c.props = { ...c.props, [p.name]: propValue(r, p, sensible) };
       }
@@ -89,10 +95,25 @@ function mutate(r: Rng, design: Record<string, any>, catalog: Catalog, sensible:
       if (comps.length) comps.push(structuredClone(comp()));
       break;
     case 7:
-      if (edges.length) edges[r.int(0, edges.length - 1)] = r.pick([[], ["a"], "a->b", null, [1, 2], ["x", "y", "z"]]);
+      if (edges.length)
+        edges[r.int(0, edges.length - 1)] = r.pick([
+          [],
+          ["a"],
+          "a->b",
+          null,
+          [1, 2],
+          ["x", "y", "z"],
+        ]);
       break;
     case 8:
-      if (comps.length) comp().position = r.pick([{ x: 1 }, null, { x: "1", y: 2 }, [0, 0], { x: 1e300, y: -1e300 }]);
+      if (comps.length)
+        comp().position = r.pick([
+          { x: 1 },
+          null,
+          { x: "1", y: 2 },
+          [0, 0],
+          { x: 1e300, y: -1e300 },
+        ]);
       break;
     case 9:
       if (comps.length) comp().props = { ...comp().props, bogus: 1 };
@@ -107,7 +128,12 @@ function mutate(r: Rng, design: Record<string, any>, catalog: Catalog, sensible:
       const b = r.pick(catalog.blocks);
       const id = `n${r.int(0, 999)}`;
       const from = ids().length ? r.pick(ids()) : null;
-      comps.push({ id, type: b.type, props: {}, position: { x: r.int(0, 9) * 32, y: r.int(0, 9) * 32 } });
+      comps.push({
+        id,
+        type: b.type,
+        props: {},
+        position: { x: r.int(0, 9) * 32, y: r.int(0, 9) * 32 },
+      });
       if (from !== null) edges.push([from, id]);
     }
   }
@@ -118,7 +144,7 @@ test("the worker and the kernel agree on random mutated designs", (t) => {
   const r = rng(SEED);
   const bases = Object.values(templates);
   const designs = Array.from({ length: DESIGNS }, () => {
-    const d = structuredClone(r.pick(bases)) as Record<string, any>;
+    const d = structuredClone(r.pick(bases)) as Record<string, Junk>;
     const sensible = r.next() < 0.4; // as a person edits; the rest as anything on the wire
     for (let i = r.int(1, 3); i > 0; i--) mutate(r, d, catalog, sensible);
     return d;

@@ -1,27 +1,30 @@
 // Undo/redo, snapping, zoom clamping, design edits and issue grouping.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MAX_ZOOM, MIN_ZOOM, clampZoom, pinchViewport, snap, snapPoint } from "../src/geometry";
-import { addBlock, connect, connectionProblem, duplicate, emptyDesign, moveBlocks, newId, removeElements, setProp } from "../src/state/design";
+import { clampZoom, MAX_ZOOM, MIN_ZOOM, pinchViewport, snap, snapPoint } from "../src/geometry";
+import {
+  addBlock,
+  connect,
+  connectionProblem,
+  duplicate,
+  emptyDesign,
+  moveBlocks,
+  newId,
+  removeElements,
+  setProp,
+} from "../src/state/design";
 import { canRedo, canUndo, initHistory, push, redo, undo } from "../src/state/history";
 import { groupIssues, issuesByBlock, shownValidation } from "../src/state/selectors";
 import { StudioStore } from "../src/state/store";
+import type { Design, ValidationResult } from "../src/types";
 import { stepValue } from "../src/ui/controls";
-import { testCatalog } from "./fixtures";
-import type { Catalog, Design, PropSpec, ValidationResult } from "../src/types";
+import { middle, rateProp, SINK, SOURCE, testCatalog, widthProp } from "./catalogs";
 
-const catalog: Catalog = testCatalog([
-    { type: "src_block", label: "Source", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [{ name: "out", kind: "board" }] },
-    {
-      type: "mid_block", label: "Middle", doc: "", role: "layer", color: "#111", sets_width: true,
-      props: [
-        { name: "width", type: "int", default: 128, doc: "", min: 8, max: 1024, step: 8, meta_default: "width" },
-        { name: "rate", type: "float", default: 0.1, doc: "", min: 0, max: 0.5, step: 0.05 },
-      ],
-      inputs: [{ name: "in", kind: "tokens", accepts: ["tokens", "board"] }], outputs: [{ name: "out", kind: "tokens" }],
-    },
-    { type: "sink_block", label: "Sink", doc: "", role: "output", color: "#222", sets_width: false, props: [], inputs: [{ name: "in", kind: "tokens", accepts: ["tokens"] }], outputs: [] },
-  ]);
+const catalog = testCatalog([
+  SOURCE,
+  middle([widthProp("width", { meta_default: "width" }), rateProp("rate")]),
+  SINK,
+]);
 
 test("history: push, undo, redo, and a new edit drops the redo branch", () => {
   let h = initHistory(1);
@@ -142,7 +145,11 @@ test("store: every edit is an undo step; undo/redo bump the seq and prune the se
   s.edit((d) => addBlock(d, catalog, "mid_block", { x: 0, y: 96 }).design);
   s.select(["mb1"]);
   assert.equal(s.getState().seq, 2);
-  assert.equal(s.edit((d) => d), false, "a no-op edit is not recorded");
+  assert.equal(
+    s.edit((d) => d),
+    false,
+    "a no-op edit is not recorded",
+  );
   s.undo();
   assert.equal(s.design.components.length, 1);
   assert.deepEqual(s.getState().selectedNodes, []);
@@ -154,8 +161,8 @@ test("store: every edit is an undo step; undo/redo bump the seq and prune the se
 });
 
 test("steppers move by the catalog step within the bounds", () => {
-  const width: PropSpec = { name: "w", type: "int", default: 128, doc: "", min: 8, max: 1024, step: 8 };
-  const rate: PropSpec = { name: "r", type: "float", default: 0.1, doc: "", min: 0, max: 0.5, step: 0.05 };
+  const width = widthProp("w");
+  const rate = rateProp("r");
   assert.equal(stepValue(width, 128, 1), 136);
   assert.equal(stepValue(width, 8, -1), 8);
   assert.equal(stepValue(width, 1024, 1), 1024);
@@ -166,18 +173,30 @@ test("steppers move by the catalog step within the bounds", () => {
 
 test("issues group by severity then code; blocks take their worst state; the kernel wins", () => {
   const r: ValidationResult = {
-    valid: false, paramCount: 0, params: 0, estimatedMemory: 0, seq: 4,
+    valid: false,
+    paramCount: 0,
+    params: 0,
+    estimatedMemory: 0,
+    seq: 4,
     errors: [
       { code: "W1", message: "w", severity: "warning", component_id: "a" },
       { code: "E2", message: "e2", severity: "error", component_id: "a" },
       { code: "E1", message: "e1", severity: "error", edge: ["a", "b"] },
     ],
   };
-  assert.deepEqual(groupIssues(r).map((g) => g.code), ["E1", "E2", "W1"]);
+  assert.deepEqual(
+    groupIssues(r).map((g) => g.code),
+    ["E1", "E2", "W1"],
+  );
   const byBlock = issuesByBlock(r);
   assert.equal(byBlock.get("a")?.state, "error");
   assert.equal(byBlock.get("b")?.state, "error");
-  const s = new StudioStore({ seq: 4, kernel: r, local: { ...r, errors: [], seq: 4 }, worker: "ok" });
+  const s = new StudioStore({
+    seq: 4,
+    kernel: r,
+    local: { ...r, errors: [], seq: 4 },
+    worker: "ok",
+  });
   assert.equal(shownValidation(s.getState()).source, "kernel");
   s.set({ seq: 5, local: { ...r, errors: [], seq: 5 } });
   assert.equal(shownValidation(s.getState()).source, "worker");

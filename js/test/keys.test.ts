@@ -1,14 +1,33 @@
 // Keystrokes in a host page: which ones JupyterLab may still see, which may remove a block.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hostMayHave, keepFromHost, mayRemove, type KeyLike } from "../src/ui/focus";
+import { hostMayHave, type KeyLike, keepFromHost, mayRemove } from "../src/ui/focus";
 
 const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({
-  key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods,
+  key: k,
+  ctrlKey: false,
+  metaKey: false,
+  altKey: false,
+  shiftKey: false,
+  ...mods,
 });
 
 test("plain keys are the studio's: JupyterLab's command-mode shortcuts never see them", () => {
-  for (const k of ["a", "b", "d", "x", "m", "z", "Enter", "Escape", "ArrowUp", "Delete", "Backspace", " ", "1"]) {
+  for (const k of [
+    "a",
+    "b",
+    "d",
+    "x",
+    "m",
+    "z",
+    "Enter",
+    "Escape",
+    "ArrowUp",
+    "Delete",
+    "Backspace",
+    " ",
+    "1",
+  ]) {
     assert.equal(hostMayHave(key(k)), false, k);
     assert.equal(hostMayHave(key(k.toUpperCase(), { shiftKey: true })), false, `Shift+${k}`);
   }

@@ -3,9 +3,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Edge, Node } from "@xyflow/react";
 import { lodPaths } from "../src/canvas/LodEdges";
+import { edgeKey } from "../src/state/design";
 
-const node = (id: string, x: number, y: number): Node => ({ id, position: { x, y }, data: {}, measured: { width: 224, height: 64 } });
-const edge = (source: string, target: string): Edge => ({ id: `${source}->${target}`, source, target });
+const node = (id: string, x: number, y: number): Node => ({
+  id,
+  position: { x, y },
+  data: {},
+  measured: { width: 224, height: 64 },
+});
+const edge = (source: string, target: string): Edge => ({
+  id: edgeKey(source, target),
+  source,
+  target,
+});
 
 test("one subpath per arrow, from a card's bottom centre to the next card's top centre", () => {
   const nodes = [node("a", 0, 0), node("b", 0, 128), node("c", 256, 128)];

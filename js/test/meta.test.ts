@@ -4,24 +4,31 @@ import { test } from "node:test";
 import { addBlock, emptyDesign, setMeta, setProp } from "../src/state/design";
 import { applyMetaToBlocks, blocksOffMeta, metaValue } from "../src/state/meta";
 import { StudioStore } from "../src/state/store";
-import { testCatalog } from "./fixtures";
-import type { Catalog, Design, PropSpec } from "../src/types";
+import type { Design, PropSpec } from "../src/types";
+import { middle, rateProp, SOURCE, testCatalog, widthProp } from "./catalogs";
 
-const width: PropSpec = { name: "width", type: "int", default: 128, doc: "", min: 8, max: 1024, step: 8, multiple_of: 8 };
-const heads: PropSpec = { name: "heads", type: "int", default: 4, doc: "", min: 1, max: 64, step: 1 };
+const width = widthProp("width", { multiple_of: 8 });
+const heads: PropSpec = {
+  name: "heads",
+  type: "int",
+  default: 4,
+  doc: "",
+  min: 1,
+  max: 64,
+  step: 1,
+};
 
-const catalog: Catalog = testCatalog([
-    { type: "src_block", label: "Source", doc: "", role: "input", color: "#000", sets_width: false, props: [], inputs: [], outputs: [{ name: "out", kind: "board" }] },
-    {
-      type: "mid_block", label: "Middle", doc: "", role: "layer", color: "#111", sets_width: true,
-      props: [
-        { ...width, meta_default: "width" },
-        { ...heads, meta_default: "heads" },
-        { name: "rate", type: "float", default: 0.1, doc: "", min: 0, max: 0.5, step: 0.05 },
-      ],
-      inputs: [{ name: "in", kind: "tokens", accepts: ["tokens", "board"] }], outputs: [{ name: "out", kind: "tokens" }],
-    },
-  ], [width, heads]);
+const catalog = testCatalog(
+  [
+    SOURCE,
+    middle([
+      { ...width, meta_default: "width" },
+      { ...heads, meta_default: "heads" },
+      rateProp("rate"),
+    ]),
+  ],
+  [width, heads],
+);
 
 function design(): Design {
   let d = emptyDesign();
@@ -44,22 +51,34 @@ test("blocks off a default: only props that follow that meta entry, only when th
   let d = design();
   assert.deepEqual(blocksOffMeta(d, catalog, "width"), [], "new blocks start at the defaults");
   d = setMeta(d, "width", 256);
-  assert.deepEqual(blocksOffMeta(d, catalog, "width").map((f) => [f.id, f.prop, f.value]), [
-    ["mb1", "width", 128],
-    ["mb2", "width", 128],
-  ]);
+  assert.deepEqual(
+    blocksOffMeta(d, catalog, "width").map((f) => [f.id, f.prop, f.value]),
+    [
+      ["mb1", "width", 128],
+      ["mb2", "width", 128],
+    ],
+  );
   assert.deepEqual(blocksOffMeta(d, catalog, "heads"), []);
   assert.deepEqual(blocksOffMeta(d, catalog, "nope"), []);
   // a block with the prop unset already follows the meta value
-  const unset = { ...d, components: d.components.map((c) => (c.id === "mb2" ? { ...c, props: {} } : c)) };
-  assert.deepEqual(blocksOffMeta(unset, catalog, "width").map((f) => f.id), ["mb1"]);
+  const unset = {
+    ...d,
+    components: d.components.map((c) => (c.id === "mb2" ? { ...c, props: {} } : c)),
+  };
+  assert.deepEqual(
+    blocksOffMeta(unset, catalog, "width").map((f) => f.id),
+    ["mb1"],
+  );
 });
 
 test("applying a default sets every following prop in one edit and leaves the rest alone", () => {
   let d = setMeta(design(), "width", 256);
   d = setProp(d, "mb2", "rate", 0.3);
   const applied = applyMetaToBlocks(d, catalog, "width");
-  assert.deepEqual(applied.components.map((c) => c.props.width), [undefined, 256, 256]);
+  assert.deepEqual(
+    applied.components.map((c) => c.props.width),
+    [undefined, 256, 256],
+  );
   assert.equal(applied.components[0], d.components[0], "untouched blocks are shared");
   assert.equal(applied.components[2].props.rate, 0.3);
   assert.equal(applied.components[2].props.heads, 4);
@@ -71,9 +90,15 @@ test("applying a default sets every following prop in one edit and leaves the re
   store.edit((x) => setMeta(x, "width", 64));
   store.edit((x) => applyMetaToBlocks(x, catalog, "width"));
   assert.equal(store.getState().seq, 3);
-  assert.deepEqual(store.design.components.map((c) => c.props.width), [undefined, 64, 64]);
+  assert.deepEqual(
+    store.design.components.map((c) => c.props.width),
+    [undefined, 64, 64],
+  );
   store.undo();
-  assert.deepEqual(store.design.components.map((c) => c.props.width), [undefined, 128, 128]);
+  assert.deepEqual(
+    store.design.components.map((c) => c.props.width),
+    [undefined, 128, 128],
+  );
   assert.equal(store.design.meta.width, 64);
   store.undo();
   assert.equal(store.design.meta.width, undefined);

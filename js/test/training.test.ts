@@ -2,24 +2,60 @@
 // 2048 board, toolbar/status rules, download blobs, and the controller's action wiring.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { StudioController, heartbeatInterval } from "../src/kernel/controller";
 import type { WidgetModel } from "../src/kernel/bridge";
-import { errorKey, statusView, toolbarState, type ActionName } from "../src/training/actions";
+import { heartbeatInterval, StudioController } from "../src/kernel/controller";
+import { type ActionName, errorKey, statusView, toolbarState } from "../src/training/actions";
 import { boardCells, maxTile, tileColours } from "../src/training/board";
-import { chartGeometry, cleanCurve, downsample, niceTicks, sparkPoints, type Point } from "../src/training/chart";
-import { downloadBlob, isDownloadMessage, safeFilename, saveBlob, toBytes } from "../src/training/download";
-import { HEAT_SATURATION, formatLb, heatCells, heatColor, heatPosition } from "../src/training/heat";
-import { formatCompact, formatElapsed, formatInt, formatPercent, formatStat, hasRun, lossRows, tileRates } from "../src/training/metrics";
+import {
+  chartGeometry,
+  cleanCurve,
+  downsample,
+  niceTicks,
+  type Point,
+  sparkPoints,
+} from "../src/training/chart";
+import {
+  downloadBlob,
+  isDownloadMessage,
+  safeFilename,
+  saveBlob,
+  toBytes,
+} from "../src/training/download";
+import {
+  formatLb,
+  HEAT_SATURATION,
+  heatCells,
+  heatColor,
+  heatPosition,
+} from "../src/training/heat";
+import {
+  formatCompact,
+  formatElapsed,
+  formatInt,
+  formatPercent,
+  formatStat,
+  hasRun,
+  lossRows,
+  tileRates,
+} from "../src/training/metrics";
 import type { StatusState } from "../src/types";
 
 const status = (state: StatusState["state"], extra: Partial<StatusState> = {}): StatusState => ({
-  state, message: "", request_id: null, error: null, ...extra,
+  state,
+  message: "",
+  request_id: null,
+  error: null,
+  ...extra,
 });
 
 // ---------------------------------------------------------------------------- chart
 test("chart: the curve is cleaned of junk and sorted by x", () => {
   const curve = [[3, 30], [1, 10], [2, null], "x", [Number.NaN, 1], [2, 20]];
-  assert.deepEqual(cleanCurve(curve), [[1, 10], [2, 20], [3, 30]]);
+  assert.deepEqual(cleanCurve(curve), [
+    [1, 10],
+    [2, 20],
+    [3, 30],
+  ]);
   assert.deepEqual(cleanCurve(undefined), []);
   assert.deepEqual(cleanCurve({}), []);
 });
@@ -32,10 +68,19 @@ test("chart: downsampling keeps at most max points, the ends and the extremes", 
   assert.ok(out.length <= 100, `${out.length}`);
   assert.deepEqual(out[0], pts[0]);
   assert.deepEqual(out[out.length - 1], pts[999]);
-  assert.ok(out.some((p) => p[1] === 9999), "the spike survives");
-  assert.ok(out.some((p) => p[1] === -9999), "the dip survives");
+  assert.ok(
+    out.some((p) => p[1] === 9999),
+    "the spike survives",
+  );
+  assert.ok(
+    out.some((p) => p[1] === -9999),
+    "the dip survives",
+  );
   for (let i = 1; i < out.length; i++) assert.ok(out[i][0] > out[i - 1][0], "x stays in order");
-  const few: Point[] = [[0, 1], [1, 2]];
+  const few: Point[] = [
+    [0, 1],
+    [1, 2],
+  ];
   assert.deepEqual(downsample(few, 100), few);
 });
 
@@ -48,24 +93,49 @@ test("chart: nice ticks are round and cover the range", () => {
   assert.deepEqual(niceTicks(Number.NaN, 1), []);
 });
 
+/** The box the chart tests draw in (pads: left, right, top, bottom). */
+const box = {
+  width: 300,
+  height: 160,
+  pad: [40, 10, 10, 20] as [number, number, number, number],
+};
+
 test("chart: geometry maps points into the box, y anchored at zero for scores", () => {
-  const box = { width: 300, height: 160, pad: [40, 10, 10, 20] as [number, number, number, number] };
-  const g = chartGeometry([[0, 300], [1000, 600], [2000, 900]], box);
+  const g = chartGeometry(
+    [
+      [0, 300],
+      [1000, 600],
+      [2000, 900],
+    ],
+    box,
+  );
   assert.match(g.line, /^M40\.0,/, "starts at the left pad");
   assert.ok(g.last && Math.abs(g.last.x - 290) < 0.01, "ends at the right pad");
   assert.equal(g.yTicks[0].value, 0, "scores read from zero");
-  for (const t of g.yTicks) assert.ok(t.y >= 10 - 0.01 && t.y <= 140 + 0.01, `tick ${t.value} at ${t.y}`);
+  for (const t of g.yTicks)
+    assert.ok(t.y >= 10 - 0.01 && t.y <= 140 + 0.01, `tick ${t.value} at ${t.y}`);
   assert.ok(g.area.endsWith("Z"));
   const empty = chartGeometry([], box);
   assert.equal(empty.line, "");
   assert.equal(empty.last, null);
   const one = chartGeometry([[5, 100]], box);
-  assert.ok(one.last && Number.isFinite(one.last.x) && Number.isFinite(one.last.y), "one point draws");
+  assert.ok(
+    one.last && Number.isFinite(one.last.x) && Number.isFinite(one.last.y),
+    "one point draws",
+  );
 });
 
 test("chart: a sparkline needs two points and stays inside its box", () => {
   assert.equal(sparkPoints([[0, 1]], 72, 28), "");
-  const s = sparkPoints([[0, 0], [1, 10], [2, 5]], 72, 28);
+  const s = sparkPoints(
+    [
+      [0, 0],
+      [1, 10],
+      [2, 5],
+    ],
+    72,
+    28,
+  );
   const coords = s.split(" ").map((p) => p.split(",").map(Number));
   assert.equal(coords.length, 3);
   for (const [x, y] of coords) assert.ok(x >= 2 && x <= 70 && y >= 2 && y <= 26, `${x},${y}`);
@@ -91,7 +161,8 @@ test("heat: colours run cold (blue) to hot (red) and are valid CSS", () => {
   assert.ok(cb > cr, "cold is blue");
   assert.ok(hr > hb, "hot is red");
   assert.ok(Math.max(nr, ng, nb) - Math.min(nr, ng, nb) < 20, "uniform is grey");
-  for (const u of [0, 0.1, 0.2, 0.25, 0.3, 0.5, 0.9, 1]) assert.match(heatColor(u, 4), /^rgb\(\d{1,3}, \d{1,3}, \d{1,3}\)$/);
+  for (const u of [0, 0.1, 0.2, 0.25, 0.3, 0.5, 0.9, 1])
+    assert.match(heatColor(u, 4), /^rgb\(\d{1,3}, \d{1,3}, \d{1,3}\)$/);
   // monotone: more usage is never colder
   let last = -2;
   for (let u = 0; u <= 1; u += 0.05) {
@@ -116,7 +187,10 @@ test("heat: cells carry usage, colour and a readable label; junk becomes zero", 
 test("board: exponents become tiles with the classic colours", () => {
   const cells = boardCells([0, 1, 2, 3, 11, 12, 13, 0, 0, 0, 0, 0, 0, 0, 0, 17])!;
   assert.equal(cells.length, 16);
-  assert.deepEqual(cells.slice(0, 5).map((c) => c.label), ["", "2", "4", "8", "2048"]);
+  assert.deepEqual(
+    cells.slice(0, 5).map((c) => c.label),
+    ["", "2", "4", "8", "2048"],
+  );
   assert.equal(cells[1].bg, "#eee4da");
   assert.equal(cells[4].bg, "#edc22e", "2048 gold");
   assert.equal(cells[5].bg, "#3c3a32", "beyond 2048: dark");
@@ -132,7 +206,10 @@ test("board: anything but 16 numbers is no board; bad cells are empty", () => {
   assert.equal(boardCells(null), null);
   assert.equal(boardCells([1, 2, 3]), null);
   const cells = boardCells([-1, 1.5, "2", 99, ...Array(12).fill(1)])!;
-  assert.deepEqual(cells.slice(0, 4).map((c) => c.exp), [0, 0, 0, 0]);
+  assert.deepEqual(
+    cells.slice(0, 4).map((c) => c.exp),
+    [0, 0, 0, 0],
+  );
   assert.equal(maxTile(null), 0);
 });
 
@@ -154,8 +231,21 @@ test("metrics: formatting of counts, times, stats, rates and losses", () => {
   assert.equal(formatPercent(0.5), "50%");
   assert.equal(formatPercent(0.0123), "1.2%");
   assert.equal(formatPercent(0.0001), "<0.1%");
-  assert.deepEqual(tileRates({ max_tile_rates: { "1024": 0.1, "256": 0.9, "512": 2 } }).map((r) => [r.tile, r.rate]), [[256, 0.9], [512, 1], [1024, 0.1]]);
-  assert.deepEqual(lossRows({ losses: { value: 0.5, policy: -0.01 } }).map((r) => r.key), ["policy", "value"]);
+  assert.deepEqual(
+    tileRates({ max_tile_rates: { "1024": 0.1, "256": 0.9, "512": 2 } }).map((r) => [
+      r.tile,
+      r.rate,
+    ]),
+    [
+      [256, 0.9],
+      [512, 1],
+      [1024, 0.1],
+    ],
+  );
+  assert.deepEqual(
+    lossRows({ losses: { value: 0.5, policy: -0.01 } }).map((r) => r.key),
+    ["policy", "value"],
+  );
   assert.equal(hasRun({}), false);
   assert.equal(hasRun({ run_id: "r1" }), true);
   assert.equal(hasRun(null), false);
@@ -164,15 +254,37 @@ test("metrics: formatting of counts, times, stats, rates and losses", () => {
 // ---------------------------------------------------------------------------- toolbar + status
 test("toolbar: compile and train need an idle kernel and a valid design", () => {
   const idle = status("idle");
-  assert.deepEqual(toolbarState({ status: idle, valid: true, pending: null }), { compile: true, train: true, stop: false, export: true });
-  assert.deepEqual(toolbarState({ status: idle, valid: false, pending: null }), { compile: false, train: false, stop: false, export: true }, "export any time");
+  assert.deepEqual(toolbarState({ status: idle, valid: true, pending: null }), {
+    compile: true,
+    train: true,
+    stop: false,
+    export: true,
+  });
+  assert.deepEqual(
+    toolbarState({ status: idle, valid: false, pending: null }),
+    { compile: false, train: false, stop: false, export: true },
+    "export any time",
+  );
 });
 
 test("toolbar: while training only stop and export; nothing twice", () => {
   const training = status("training");
-  assert.deepEqual(toolbarState({ status: training, valid: true, pending: null }), { compile: false, train: false, stop: true, export: true });
-  assert.equal(toolbarState({ status: training, valid: true, pending: "stop" }).stop, false, "no second stop");
-  assert.equal(toolbarState({ status: training, valid: true, pending: "export" }).export, false, "no second export");
+  assert.deepEqual(toolbarState({ status: training, valid: true, pending: null }), {
+    compile: false,
+    train: false,
+    stop: true,
+    export: true,
+  });
+  assert.equal(
+    toolbarState({ status: training, valid: true, pending: "stop" }).stop,
+    false,
+    "no second stop",
+  );
+  assert.equal(
+    toolbarState({ status: training, valid: true, pending: "export" }).export,
+    false,
+    "no second export",
+  );
   for (const state of ["compiling", "stopping", "exporting"] as const) {
     const t = toolbarState({ status: status(state), valid: true, pending: null });
     assert.deepEqual(t, { compile: false, train: false, stop: false, export: false }, state);
@@ -194,15 +306,27 @@ test("status: the compile result's exact count comes first", () => {
 });
 
 test("status: training shows progress; busy states their message", () => {
-  const v = statusView(status("training", { message: "Training" }), null, { state: "training", update: 12, global_step: 24576 }, null, null);
+  const v = statusView(
+    status("training", { message: "Training" }),
+    null,
+    { state: "training", update: 12, global_step: 24576 },
+    null,
+    null,
+  );
   assert.equal(v.tone, "live");
   assert.equal(v.detail, "update 12 · 24,576 moves");
-  assert.equal(statusView(status("exporting", { message: "Exporting .onnx" }), null, null, null, null).text, "Exporting .onnx");
+  assert.equal(
+    statusView(status("exporting", { message: "Exporting .onnx" }), null, null, null, null).text,
+    "Exporting .onnx",
+  );
   assert.equal(statusView(status("stopping"), null, null, null, null).text, "Stopping…");
 });
 
 test("status: errors show until dismissed, then the next error shows again", () => {
-  const err = status("idle", { request_id: "r2", error: { code: "INVALID_DESIGN", message: "Fix the design first" } });
+  const err = status("idle", {
+    request_id: "r2",
+    error: { code: "INVALID_DESIGN", message: "Fix the design first" },
+  });
   const v = statusView(err, null, null, null, null);
   assert.equal(v.tone, "error");
   assert.equal(v.text, "Fix the design first");
@@ -221,7 +345,13 @@ test("download: the blob is exactly the view's bytes (offset and length respecte
   assert.deepEqual([...toBytes(view)!], [1, 2, 3, 4]);
   assert.deepEqual([...toBytes(new Uint8Array([5, 6]).buffer)!], [5, 6]);
   assert.equal(toBytes("nope"), null);
-  const msg = { kind: "download" as const, id: "r1", filename: "m.onnx", mime: "application/octet-stream", size: 4 };
+  const msg = {
+    kind: "download" as const,
+    id: "r1",
+    filename: "m.onnx",
+    mime: "application/octet-stream",
+    size: 4,
+  };
   const blob = downloadBlob(msg, [view]);
   assert.ok(blob instanceof Blob);
   assert.equal(blob.size, 4);
@@ -248,18 +378,36 @@ test("download: file names lose folders and control characters", () => {
 
 test("download: saving clicks a hidden link with the name, then revokes the URL", async () => {
   const clicked: { href: string; download: string }[] = [];
-  const body = { children: [] as unknown[], appendChild(el: unknown) { this.children.push(el); } };
+  const body = {
+    children: [] as unknown[],
+    appendChild(el: unknown) {
+      this.children.push(el);
+    },
+  };
   const doc = {
     body,
     createElement: () => {
-      const a = { href: "", download: "", rel: "", style: {} as Record<string, string>, removed: false,
-        click() { clicked.push({ href: a.href, download: a.download }); }, remove() { a.removed = true; } };
+      const a = {
+        href: "",
+        download: "",
+        rel: "",
+        style: {} as Record<string, string>,
+        removed: false,
+        click() {
+          clicked.push({ href: a.href, download: a.download });
+        },
+        remove() {
+          a.removed = true;
+        },
+      };
       return a;
     },
   } as unknown as Document;
   const revoked: string[] = [];
   const origRevoke = URL.revokeObjectURL;
-  URL.revokeObjectURL = (u: string) => { revoked.push(u); };
+  URL.revokeObjectURL = (u: string) => {
+    revoked.push(u);
+  };
   try {
     saveBlob(new Blob([new Uint8Array([1])]), "dir/model.onnx", doc, 0);
     assert.equal(clicked.length, 1);
@@ -277,8 +425,12 @@ class Model implements WidgetModel {
   sent: Record<string, unknown>[] = [];
   handlers = new Map<string, Set<(...a: unknown[]) => void>>();
   constructor(public values: Record<string, unknown>) {}
-  get(name: string) { return this.values[name]; }
-  set(name: string, value: unknown) { this.values[name] = value; }
+  get(name: string) {
+    return this.values[name];
+  }
+  set(name: string, value: unknown) {
+    this.values[name] = value;
+  }
   save_changes() {}
   on(event: string, cb: (...a: unknown[]) => void) {
     if (!this.handlers.has(event)) this.handlers.set(event, new Set());
@@ -287,16 +439,28 @@ class Model implements WidgetModel {
   off(event: string, cb?: (...a: unknown[]) => void) {
     if (cb) this.handlers.get(event)?.delete(cb);
   }
-  send(content: unknown) { this.sent.push(content as Record<string, unknown>); }
-  emit(event: string, ...args: unknown[]) { for (const cb of this.handlers.get(event) ?? []) cb(...args); }
-  reply(id: unknown, ok: boolean, body: Record<string, unknown>) { this.emit("msg:custom", { kind: "reply", id, ok, ...body }); }
+  send(content: unknown) {
+    this.sent.push(content as Record<string, unknown>);
+  }
+  emit(event: string, ...args: unknown[]) {
+    for (const cb of this.handlers.get(event) ?? []) cb(...args);
+  }
+  reply(id: unknown, ok: boolean, body: Record<string, unknown>) {
+    this.emit("msg:custom", { kind: "reply", id, ok, ...body });
+  }
 }
 
 function controller() {
   const model = new Model({
-    catalog: null, design: { schema_version: 1, id: "d", name: "D", meta: {}, components: [], edges: [] }, design_seq: 1,
-    validation: null, designs: [], doc: { design_id: "d", name: "D", revision: 1, saved_at: null, conflict: null, load_seq: 1 },
-    status: status("idle"), metrics: { run_id: "r1", state: "training" }, compile_result: {},
+    catalog: null,
+    design: { schema_version: 1, id: "d", name: "D", meta: {}, components: [], edges: [] },
+    design_seq: 1,
+    validation: null,
+    designs: [],
+    doc: { design_id: "d", name: "D", revision: 1, saved_at: null, conflict: null, load_seq: 1 },
+    status: status("idle"),
+    metrics: { run_id: "r1", state: "training" },
+    compile_result: {},
   });
   const c = new StudioController(model, "");
   c.start();
@@ -305,7 +469,10 @@ function controller() {
 
 test("controller: a page asks for the complete state when it starts", () => {
   const { model, c } = controller();
-  assert.ok(model.sent.some((m) => m.name === "resync"), "resync sent");
+  assert.ok(
+    model.sent.some((m) => m.name === "resync"),
+    "resync sent",
+  );
   assert.equal(c.store.getState().metrics?.run_id, "r1", "the snapshot it found is shown");
   model.values.metrics = { run_id: "r2", state: "training", seq: 9 };
   model.emit("change:metrics");
@@ -336,7 +503,9 @@ test("controller: an action is sent once; its failure lands in the status line",
 
 test("controller: a download message becomes a toast (and a file in a browser)", () => {
   const { model, c } = controller();
-  model.emit("msg:custom", { kind: "download", id: "x", filename: "m.pt", mime: "", size: 2 }, [new DataView(new Uint8Array([1, 2]).buffer)]);
+  model.emit("msg:custom", { kind: "download", id: "x", filename: "m.pt", mime: "", size: 2 }, [
+    new DataView(new Uint8Array([1, 2]).buffer),
+  ]);
   assert.equal(c.store.getState().toast?.text, "Downloaded m.pt");
   model.emit("msg:custom", { kind: "download", id: "y", filename: "m.pt", mime: "", size: 5 }, []);
   assert.equal(c.store.getState().toast?.tone, "error");
@@ -358,11 +527,25 @@ test("controller: the first heartbeat goes out at once", () => {
 });
 
 test("chart: the y range is rounded out to whole steps, gridlines at both ends", () => {
-  const box = { width: 300, height: 160, pad: [40, 10, 10, 20] as [number, number, number, number] };
-  const g = chartGeometry([[0, 300], [1000, 955]], box);
-  assert.deepEqual(g.yTicks.map((t) => t.value), [0, 500, 1000]);
+  const g = chartGeometry(
+    [
+      [0, 300],
+      [1000, 955],
+    ],
+    box,
+  );
+  assert.deepEqual(
+    g.yTicks.map((t) => t.value),
+    [0, 500, 1000],
+  );
   assert.ok(Math.abs(g.yTicks[2].y - 10) < 0.01, "the top tick sits at the top of the plot");
   assert.ok(Math.abs(g.yTicks[0].y - 140) < 0.01, "zero at the bottom");
-  const flat = chartGeometry([[0, 50], [10, 50]], box);
+  const flat = chartGeometry(
+    [
+      [0, 50],
+      [10, 50],
+    ],
+    box,
+  );
   assert.ok(flat.yTicks.length >= 2, "a flat curve still gets a scale");
 });

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { codes, validate } from "../src/validation/validate";
-import { ROOT, fromPython } from "./python";
+import { fromPython, ROOT } from "./python";
 
 interface Vector {
   name: string;
@@ -34,7 +34,8 @@ vectors.forEach((v, i) => {
     assert.equal(r.valid, v.expect.valid, "valid");
     assert.deepEqual(codes(r), [...v.expect.codes].sort(), "codes");
     if (v.expect.params !== undefined) assert.equal(r.params, v.expect.params, "params");
-    if (v.expect.estimatedMemory !== undefined) assert.equal(r.estimatedMemory, v.expect.estimatedMemory, "memory");
+    if (v.expect.estimatedMemory !== undefined)
+      assert.equal(r.estimatedMemory, v.expect.estimatedMemory, "memory");
     // Same as the kernel, message for message.
     if (!LOSSY.test(readFileSync(files[i], "utf8"))) assert.deepEqual(r, results[i]);
   });
@@ -51,7 +52,10 @@ test("the worker's size cap and estimate coefficients are the catalog's", () => 
   const moe = validate(templates.moe, catalog);
   const moreRouterFloats = tweaked((c) => (c.estimate.moe_router_floats_per_expert += 1000));
   assert.ok(validate(templates.moe, moreRouterFloats).estimatedMemory > moe.estimatedMemory);
-  assert.equal(validate(templates.transformer, moreRouterFloats).estimatedMemory, validate(templates.transformer, catalog).estimatedMemory);
+  assert.equal(
+    validate(templates.transformer, moreRouterFloats).estimatedMemory,
+    validate(templates.transformer, catalog).estimatedMemory,
+  );
 
   const aux = validate(templates.checkpointed, catalog);
   const widerTargets = tweaked((c) => {
@@ -59,7 +63,10 @@ test("the worker's size cap and estimate coefficients are the catalog's", () => 
   });
   assert.ok(validate(templates.checkpointed, widerTargets).params > aux.params);
 
-  const capped = validate(templates.tiny, tweaked((c) => (c.constants.hard_cap = 1)));
+  const capped = validate(
+    templates.tiny,
+    tweaked((c) => (c.constants.hard_cap = 1)),
+  );
   assert.deepEqual([capped.params, capped.errors], [0, []]); // stopped after the size check
   assert.ok(validate(templates.tiny, catalog).params > 0);
 });

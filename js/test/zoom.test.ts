@@ -1,7 +1,15 @@
 // The zoom steps that port touch targets follow (restyling 200 blocks per frame is not free).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BLOCK_H, BLOCK_W, detailAt, nextZoomStep, portRooms, revealShift, zoomStep } from "../src/geometry";
+import {
+  BLOCK_H,
+  BLOCK_W,
+  detailAt,
+  nextZoomStep,
+  portRooms,
+  revealShift,
+  zoomStep,
+} from "../src/geometry";
 
 test("zoom steps are quarter octaves, rounded down (targets never shrink below 44 px)", () => {
   assert.equal(zoomStep(1), 1);
@@ -48,18 +56,34 @@ const card = (id: string, x: number, y: number) => ({ id, position: { x, y } });
 
 test("facing port targets split the gap between two cards", () => {
   // a chain 128 apart (64 between cards), a card beside it, one far below
-  const rooms = portRooms([card("a", 0, 0), card("b", 0, 128), card("c", 32, 256 + BLOCK_H), card("side", 320, 0), card("far", 0, 2000)]);
+  const rooms = portRooms([
+    card("a", 0, 0),
+    card("b", 0, 128),
+    card("c", 32, 256 + BLOCK_H),
+    card("side", 320, 0),
+    card("far", 0, 2000),
+  ]);
   assert.deepEqual(rooms.get("a"), { down: 32 });
-  assert.deepEqual(rooms.get("b"), { up: 32, down: 64 }, "c is 128 below b's bottom edge, a bit to the side");
+  assert.deepEqual(
+    rooms.get("b"),
+    { up: 32, down: 64 },
+    "c is 128 below b's bottom edge, a bit to the side",
+  );
   assert.deepEqual(rooms.get("c"), { up: 64 });
   assert.equal(rooms.get("side"), undefined, "a card's width away: faces nothing");
   assert.equal(rooms.get("far"), undefined, "beyond any target's reach");
   const stacked = portRooms([card("p", 0, 0), card("q", 0, 32)]);
-  assert.deepEqual([stacked.get("p"), stacked.get("q")], [{ down: 0 }, { up: 0 }], "overlapping cards: the dots only");
+  assert.deepEqual(
+    [stacked.get("p"), stacked.get("q")],
+    [{ down: 0 }, { up: 0 }],
+    "overlapping cards: the dots only",
+  );
 });
 
 test("port rooms stay linear-ish on 512 cards in a column grid", () => {
-  const cards = Array.from({ length: 512 }, (_, i) => card(`n${i}`, (i % 10) * 256, Math.floor(i / 10) * 128));
+  const cards = Array.from({ length: 512 }, (_, i) =>
+    card(`n${i}`, (i % 10) * 256, Math.floor(i / 10) * 128),
+  );
   const rooms = portRooms(cards);
   assert.equal(rooms.get("n0")?.down, 32);
   assert.equal(rooms.get("n0")?.up, undefined);
@@ -71,9 +95,29 @@ test("a selected block is brought into view above the inspector", () => {
   const at = (x: number, y: number) => ({ x, y, w: BLOCK_W, h: BLOCK_H });
   const view = { x: 0, y: 0, zoom: 1 };
   assert.deepEqual(revealShift(at(64, 64), view, area), { x: 0, y: 0 }, "in view: stays");
-  assert.deepEqual(revealShift(at(64, 600), view, area), { x: 0, y: 250 - 664 }, "below: up to the sheet's edge");
-  assert.deepEqual(revealShift(at(64, -200), view, area), { x: 0, y: 232 }, "above: down a grid step from the top");
-  assert.deepEqual(revealShift(at(1000, 64), view, area), { x: -917, y: 0 }, "off to the side: centred");
-  assert.deepEqual(revealShift(at(250, 64), view, area), { x: 0, y: 0 }, "over half in at the side: stays");
-  assert.deepEqual(revealShift(at(0, 0), { x: -20, y: -100, zoom: 0.5 }, area), { x: 0, y: 132 }, "zoom counts");
+  assert.deepEqual(
+    revealShift(at(64, 600), view, area),
+    { x: 0, y: 250 - 664 },
+    "below: up to the sheet's edge",
+  );
+  assert.deepEqual(
+    revealShift(at(64, -200), view, area),
+    { x: 0, y: 232 },
+    "above: down a grid step from the top",
+  );
+  assert.deepEqual(
+    revealShift(at(1000, 64), view, area),
+    { x: -917, y: 0 },
+    "off to the side: centred",
+  );
+  assert.deepEqual(
+    revealShift(at(250, 64), view, area),
+    { x: 0, y: 0 },
+    "over half in at the side: stays",
+  );
+  assert.deepEqual(
+    revealShift(at(0, 0), { x: -20, y: -100, zoom: 0.5 }, area),
+    { x: 0, y: 132 },
+    "zoom counts",
+  );
 });

@@ -1,12 +1,13 @@
 // One block on the canvas. Kept shallow (FINDINGS: rich blocks cost paint at 200 blocks);
 // below SUBLINE_ZOOM it drops its second line, below LOD_ZOOM it is a plain coloured
 // rectangle (the handles stay, hidden, for the edges).
-import { memo, type CSSProperties } from "react";
-import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
+
+import { Handle, type Node, type NodeProps, Position, useStore } from "@xyflow/react";
+import { type CSSProperties, memo } from "react";
 import { summary } from "../catalog";
 import { detailAt } from "../geometry";
-import { MOE_TYPE } from "../training/heat";
 import type { BlockState } from "../state/selectors";
+import { MOE_TYPE } from "../training/heat";
 import type { BlockSpec, Component } from "../types";
 import { MoeHeat } from "./MoeHeat";
 
@@ -26,7 +27,13 @@ export type BlockNodeType = Node<BlockData, "block">;
 // A string: the card re-renders when the level changes, not on every zoom frame.
 const detailSelector = (s: { transform: [number, number, number] }) => detailAt(s.transform[2]);
 
-function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selected }: NodeProps<BlockNodeType>) {
+function BlockNodeView({
+  id,
+  data,
+  positionAbsoluteX,
+  positionAbsoluteY,
+  selected,
+}: NodeProps<BlockNodeType>) {
   const detail = useStore(detailSelector);
   const lod = detail === "rect";
   const { spec, component, state } = data;
@@ -47,16 +54,30 @@ function BlockNodeView({ id, data, positionAbsoluteX, positionAbsoluteY, selecte
       title={data.messages || undefined}
       style={style}
     >
-      {hasIn && <Handle type="target" position={Position.Top} className="ms-port" data-testid={`port-in-${id}`} />}
+      {hasIn && (
+        <Handle
+          type="target"
+          position={Position.Top}
+          className="ms-port"
+          data-testid={`port-in-${id}`}
+        />
+      )}
       {!lod && <div className="ms-block-title">{spec?.label ?? component.type}</div>}
       {detail === "full" && (
         <div className="ms-block-sub">
           {id}
-          {spec && spec.props.length ? ` · ${summary(spec, component.props, 2)}` : ""}
+          {spec?.props.length ? ` · ${summary(spec, component.props, 2)}` : ""}
         </div>
       )}
       {!lod && component.type === MOE_TYPE && <MoeHeat id={id} />}
-      {hasOut && <Handle type="source" position={Position.Bottom} className="ms-port" data-testid={`port-out-${id}`} />}
+      {hasOut && (
+        <Handle
+          type="source"
+          position={Position.Bottom}
+          className="ms-port"
+          data-testid={`port-out-${id}`}
+        />
+      )}
     </div>
   );
 }

@@ -1,29 +1,41 @@
 // The zoomable canvas: React Flow does the gestures (drag with 32 px snapping, pinch and
 // pan, tap-to-connect); we add pinch-on-blocks, long-press and the design <-> nodes sync.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+
 import {
+  applyNodeChanges,
   Background,
   BackgroundVariant,
-  ReactFlow,
-  applyNodeChanges,
-  useReactFlow,
-  useStore,
-  useStoreApi,
   type Connection,
   type EdgeChange,
   type Edge as FlowEdgeT,
   type NodeChange,
+  ReactFlow,
+  useReactFlow,
+  useStore,
+  useStoreApi,
 } from "@xyflow/react";
-import { BLOCK_H, BLOCK_W, GRID, MAX_ZOOM, MIN_ZOOM, clampZoom, isLod, nextZoomStep, portRooms, revealShift } from "../geometry";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import {
+  BLOCK_H,
+  BLOCK_W,
+  clampZoom,
+  GRID,
+  isLod,
+  MAX_ZOOM,
+  MIN_ZOOM,
+  nextZoomStep,
+  portRooms,
+  revealShift,
+} from "../geometry";
 import { connect, connectionProblem, moveBlocks } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
-import type { Edge, Position } from "../types";
+import type { Position } from "../types";
 import { useStudio, useStudioContext } from "../ui/context";
 import { BlockNode, type BlockNodeType } from "./BlockNode";
 import { FlowEdge } from "./FlowEdge";
-import { LodEdges } from "./LodEdges";
 import { installLongPress, installPinchOnItems } from "./gestures";
-import { MARKER, reconcileEdges, reconcileNodes } from "./reconcile";
+import { LodEdges } from "./LodEdges";
+import { edgeSelection, MARKER, reconcileEdges, reconcileNodes } from "./reconcile";
 
 const nodeTypes = { block: BlockNode };
 const edgeTypes = { flow: FlowEdge };
@@ -55,13 +67,16 @@ export function Canvas() {
   const [edges, setEdges] = useState<FlowEdgeT[]>([]);
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
+  const edgesRef = useRef(edges);
+  edgesRef.current = edges;
   const portTap = useRef(false);
   const wrapper = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = wrapper.current;
     if (!el) return;
     const down = (e: PointerEvent) => {
-      portTap.current = e.target instanceof Element && e.target.closest(".react-flow__handle") !== null;
+      portTap.current =
+        e.target instanceof Element && e.target.closest(".react-flow__handle") !== null;
     };
     el.addEventListener("pointerdown", down, true);
     return () => el.removeEventListener("pointerdown", down, true);
@@ -96,7 +111,8 @@ export function Canvas() {
       // A tap on a port is for connecting: it does not select (and open the inspector).
       if (selection.length && !portTap.current) {
         const sel = new Set(store.getState().selectedNodes);
-        for (const c of selection) if (c.type === "select") (c.selected ? sel.add(c.id) : sel.delete(c.id));
+        for (const c of selection)
+          if (c.type === "select") c.selected ? sel.add(c.id) : sel.delete(c.id);
         store.select([...sel], sel.size ? [] : store.getState().selectedEdges);
       }
     },
@@ -106,16 +122,8 @@ export function Canvas() {
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
       const st = store.getState();
-      const sel = new Map(st.selectedEdges.map((e) => [`${e[0]}->${e[1]}`, e]));
-      let touched = false;
-      for (const c of changes) {
-        if (c.type !== "select") continue;
-        touched = true;
-        const [src, dst] = c.id.split("->");
-        if (c.selected) sel.set(c.id, [src, dst] as Edge);
-        else sel.delete(c.id);
-      }
-      if (touched) store.select(sel.size ? [] : st.selectedNodes, [...sel.values()]);
+      const next = edgeSelection(st.selectedEdges, changes, edgesRef.current);
+      if (next) store.select(next.length ? [] : st.selectedNodes, next);
     },
     [store],
   );
@@ -138,37 +146,37 @@ export function Canvas() {
 
   return (
     <div ref={wrapper} className="ms-flow">
-    <ReactFlow<BlockNodeType, FlowEdgeT>
-      nodes={nodes}
-      edges={edges}
-      nodeTypes={nodeTypes}
-      onlyRenderVisibleElements={!lod}
-      edgeTypes={edgeTypes}
-      defaultEdgeOptions={defaultEdgeOptions}
-      onNodesChange={onNodesChange}
-      onEdgesChange={onEdgesChange}
-      onConnect={onConnect}
-      isValidConnection={isValidConnection}
-      snapToGrid
-      snapGrid={SNAP}
-      minZoom={MIN_ZOOM}
-      maxZoom={MAX_ZOOM}
-      zoomOnDoubleClick={false}
-      zoomOnScroll={!embedded}
-      preventScrolling={!embedded}
-      connectOnClick
-      connectionRadius={36}
-      nodeDragThreshold={4}
-      deleteKeyCode={null}
-      selectionKeyCode={null}
-      multiSelectionKeyCode={["Meta", "Control", "Shift"]}
-      proOptions={{ hideAttribution: true }}
-    >
-      <Grid />
-      <LodEdges nodes={nodes} edges={edges} host={wrapper} />
-      <CanvasBindings loadSeq={loadSeq} canvas={canvas} />
-      <ConnectHint />
-    </ReactFlow>
+      <ReactFlow<BlockNodeType, FlowEdgeT>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onlyRenderVisibleElements={!lod}
+        edgeTypes={edgeTypes}
+        defaultEdgeOptions={defaultEdgeOptions}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        isValidConnection={isValidConnection}
+        snapToGrid
+        snapGrid={SNAP}
+        minZoom={MIN_ZOOM}
+        maxZoom={MAX_ZOOM}
+        zoomOnDoubleClick={false}
+        zoomOnScroll={!embedded}
+        preventScrolling={!embedded}
+        connectOnClick
+        connectionRadius={36}
+        nodeDragThreshold={4}
+        deleteKeyCode={null}
+        selectionKeyCode={null}
+        multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Grid />
+        <LodEdges nodes={nodes} edges={edges} host={wrapper} />
+        <CanvasBindings loadSeq={loadSeq} canvas={canvas} />
+        <ConnectHint />
+      </ReactFlow>
     </div>
   );
 }
@@ -177,11 +185,19 @@ export function Canvas() {
  * every frame of a pinch was a large part of the frame time at 200 blocks. */
 function Grid() {
   const lod = useStore(isLod);
-  return lod ? null : <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.6} className="ms-grid" />;
+  return lod ? null : (
+    <Background variant={BackgroundVariant.Dots} gap={GRID} size={1.6} className="ms-grid" />
+  );
 }
 
 /** Exposes the canvas API, keeps data-zoom current, installs the touch extras. */
-function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnType<typeof useStudioContext>["canvas"] }) {
+function CanvasBindings({
+  loadSeq,
+  canvas,
+}: {
+  loadSeq: number;
+  canvas: ReturnType<typeof useStudioContext>["canvas"];
+}) {
   const rf = useReactFlow();
   const rfStore = useStoreApi();
   const domNode = useStore((s) => s.domNode);
@@ -198,7 +214,10 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
       }
       rfStore.setState({ fitViewQueued: false });
       const width = domNode?.clientWidth ?? 0;
-      void rf.setViewport({ x: Math.round(width / 2 - BLOCK_W / 2), y: 2 * GRID, zoom: 1 }, { duration });
+      void rf.setViewport(
+        { x: Math.round(width / 2 - BLOCK_W / 2), y: 2 * GRID, zoom: 1 },
+        { duration },
+      );
     },
     [rf, rfStore, domNode, controller],
   );
@@ -220,7 +239,8 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
       clearTimeout(timer);
       const current = parseFloat(root.style.getPropertyValue("--ms-zoom"));
       const step = nextZoomStep(Number.isFinite(current) ? current : null, zoom);
-      if (step !== current) timer = setTimeout(() => root.style.setProperty("--ms-zoom", String(step)), 150);
+      if (step !== current)
+        timer = setTimeout(() => root.style.setProperty("--ms-zoom", String(step)), 150);
     };
     apply(rfStore.getState().transform[2]);
     const unsubscribe = rfStore.subscribe((s) => apply(s.transform[2]));
@@ -262,15 +282,20 @@ function CanvasBindings({ loadSeq, canvas }: { loadSeq: number; canvas: ReturnTy
   // the design, not React Flow's node: a block made this instant is not there yet.
   const selected = useStudio((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0] : null));
   useEffect(() => {
-    const c = selected ? controller.store.design.components.find((x) => x.id === selected) : undefined;
+    const c = selected
+      ? controller.store.design.components.find((x) => x.id === selected)
+      : undefined;
     if (!c || !domNode) return;
     const view = rf.getViewport();
-    const shift = revealShift(
-      { x: c.position.x, y: c.position.y, w: BLOCK_W, h: BLOCK_H },
-      view,
-      { width: domNode.clientWidth, height: domNode.clientHeight * 0.42 },
-    );
-    if (shift.x || shift.y) void rf.setViewport({ x: view.x + shift.x, y: view.y + shift.y, zoom: view.zoom }, { duration: 200 });
+    const shift = revealShift({ x: c.position.x, y: c.position.y, w: BLOCK_W, h: BLOCK_H }, view, {
+      width: domNode.clientWidth,
+      height: domNode.clientHeight * 0.42,
+    });
+    if (shift.x || shift.y)
+      void rf.setViewport(
+        { x: view.x + shift.x, y: view.y + shift.y, zoom: view.zoom },
+        { duration: 200 },
+      );
   }, [selected, rf, domNode, controller]);
 
   useEffect(() => {
@@ -300,7 +325,9 @@ function ConnectHint() {
   if (!start) return null;
   return (
     <div className="ms-hint" role="status">
-      {start.type === "source" ? "Tap the input (top) of another block" : "Tap the output (bottom) of another block"}
+      {start.type === "source"
+        ? "Tap the input (top) of another block"
+        : "Tap the output (bottom) of another block"}
     </div>
   );
 }

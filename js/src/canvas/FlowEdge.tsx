@@ -1,6 +1,7 @@
 // An arrow between two blocks, with the stable test id edge-<src>-<dst>.
+
+import { BaseEdge, type EdgeProps, getBezierPath } from "@xyflow/react";
 import { memo } from "react";
-import { BaseEdge, getBezierPath, type EdgeProps } from "@xyflow/react";
 
 function FlowEdgeView(props: EdgeProps) {
   const [path] = getBezierPath(props);

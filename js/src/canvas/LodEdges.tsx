@@ -3,8 +3,16 @@
 // own, and 200 of them, all on screen at that zoom, cost most of a pinch's frame (bench:
 // 10-15% late frames with them, ~2% without). Nothing is lost: at that zoom ports are
 // hidden and an arrow is too thin to tap.
-import { useEffect, useMemo, type RefObject } from "react";
-import { Position, ViewportPortal, getBezierPath, useStore, type Edge, type Node } from "@xyflow/react";
+
+import {
+  type Edge,
+  getBezierPath,
+  type Node,
+  Position,
+  useStore,
+  ViewportPortal,
+} from "@xyflow/react";
+import { type RefObject, useEffect, useMemo } from "react";
 import { BLOCK_H, BLOCK_W, isLod } from "../geometry";
 
 /** Canvas units: the arrowhead at the target's top edge. */
@@ -19,10 +27,18 @@ interface Box {
 
 /** The arrows of `edges` between `nodes`, as one path for the lines and one for the heads
  * (the same curves as the full-zoom edges, from a card's bottom centre to a top centre). */
-export function lodPaths(nodes: readonly Node[], edges: readonly Edge[]): { lines: string; heads: string } {
+export function lodPaths(
+  nodes: readonly Node[],
+  edges: readonly Edge[],
+): { lines: string; heads: string } {
   const boxes = new Map<string, Box>();
   for (const n of nodes) {
-    boxes.set(n.id, { x: n.position.x, y: n.position.y, w: n.measured?.width ?? BLOCK_W, h: n.measured?.height ?? BLOCK_H });
+    boxes.set(n.id, {
+      x: n.position.x,
+      y: n.position.y,
+      w: n.measured?.width ?? BLOCK_W,
+      h: n.measured?.height ?? BLOCK_H,
+    });
   }
   const lines: string[] = [];
   const heads: string[] = [];
@@ -33,8 +49,12 @@ export function lodPaths(nodes: readonly Node[], edges: readonly Edge[]): { line
     const tx = t.x + t.w / 2;
     const ty = t.y - HEAD;
     const [d] = getBezierPath({
-      sourceX: s.x + s.w / 2, sourceY: s.y + s.h, sourcePosition: Position.Bottom,
-      targetX: tx, targetY: ty, targetPosition: Position.Top,
+      sourceX: s.x + s.w / 2,
+      sourceY: s.y + s.h,
+      sourcePosition: Position.Bottom,
+      targetX: tx,
+      targetY: ty,
+      targetPosition: Position.Top,
     });
     lines.push(d);
     heads.push(`M${tx - HEAD / 2},${ty}L${tx + HEAD / 2},${ty}L${tx},${t.y}Z`);
@@ -55,14 +75,31 @@ export function LodEdges({ nodes, edges, host }: Props) {
     host.current?.classList.toggle("ms-lod-view", lod);
   }, [host, lod]);
   const paths = useMemo(
-    () => (lod ? [lodPaths(nodes, edges.filter((e) => !e.selected)), lodPaths(nodes, edges.filter((e) => e.selected))] : null),
+    () =>
+      lod
+        ? [
+            lodPaths(
+              nodes,
+              edges.filter((e) => !e.selected),
+            ),
+            lodPaths(
+              nodes,
+              edges.filter((e) => e.selected),
+            ),
+          ]
+        : null,
     [lod, nodes, edges],
   );
   if (!paths) return null;
   const [plain, picked] = paths;
   return (
     <ViewportPortal>
-      <svg className="ms-lod-edges" data-testid="lod-edges" data-edges={edges.length} aria-hidden="true">
+      <svg
+        className="ms-lod-edges"
+        data-testid="lod-edges"
+        data-edges={edges.length}
+        aria-hidden="true"
+      >
         <path className="ms-lod-lines" d={plain.lines} />
         <path className="ms-lod-heads" d={plain.heads} />
         {/* selected arrows on top, in the accent colour, as at full zoom */}

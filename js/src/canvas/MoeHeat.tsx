@@ -2,15 +2,16 @@
 // the routing against the uniform 1/E (training/heat.ts), and the load-balance term.
 // One element per expert and no nesting: 200 cards must stay cheap to paint (FINDINGS).
 import { memo } from "react";
+import type { StudioState } from "../state/store";
 import { formatLb, heatCells } from "../training/heat";
 import { lbLoss } from "../training/metrics";
-import type { StudioState } from "../state/store";
 import { useStudio } from "../ui/context";
 
 /** This block's usage from the latest snapshot, if that run trains the open design. */
 export function blockUsage(s: StudioState, id: string): number[] | undefined {
   const m = s.metrics;
-  if (!m || !m.moe?.expert_usage || (m.design_id && s.doc.design_id && m.design_id !== s.doc.design_id)) return undefined;
+  if (!m?.moe?.expert_usage || (m.design_id && s.doc.design_id && m.design_id !== s.doc.design_id))
+    return undefined;
   const u = m.moe.expert_usage[id];
   return Array.isArray(u) && u.length ? u : undefined;
 }
@@ -23,7 +24,11 @@ function MoeHeatView({ id }: { id: string }) {
   if (!usage) return null;
   const cells = heatCells(usage);
   return (
-    <div className="ms-heat" data-testid={`moe-heat-${id}`} data-lb={typeof lb === "number" ? lb : ""}>
+    <div
+      className="ms-heat"
+      data-testid={`moe-heat-${id}`}
+      data-lb={typeof lb === "number" ? lb : ""}
+    >
       {cells.map((c) => (
         <i key={c.expert} style={{ background: c.color }} data-usage={c.usage} title={c.label} />
       ))}

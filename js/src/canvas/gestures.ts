@@ -93,7 +93,8 @@ export function installLongPress(el: HTMLElement, onLongPress: (id: string) => v
       cancel(); // a second finger: a pinch, not a press
       return;
     }
-    const node = e.target instanceof Element ? e.target.closest<HTMLElement>(".react-flow__node") : null;
+    const node =
+      e.target instanceof Element ? e.target.closest<HTMLElement>(".react-flow__node") : null;
     const id = node?.dataset.id;
     if (!id || (e.target as Element).closest(".react-flow__handle")) return;
     origin = { x: e.clientX, y: e.clientY, pointer: e.pointerId };
@@ -105,7 +106,12 @@ export function installLongPress(el: HTMLElement, onLongPress: (id: string) => v
     }, LONG_PRESS_MS);
   };
   const move = (e: PointerEvent) => {
-    if (origin && e.pointerId === origin.pointer && Math.hypot(e.clientX - origin.x, e.clientY - origin.y) > SLOP_PX) cancel();
+    if (
+      origin &&
+      e.pointerId === origin.pointer &&
+      Math.hypot(e.clientX - origin.x, e.clientY - origin.y) > SLOP_PX
+    )
+      cancel();
   };
   const click = (e: MouseEvent) => {
     if (performance.now() < swallowUntil) {

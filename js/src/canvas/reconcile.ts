@@ -1,13 +1,12 @@
 // Design -> React Flow nodes and edges, reusing the previous objects where nothing
 // changed (React Flow and the memoised block skip them; 200 blocks stay cheap).
-import { MarkerType, type Edge as FlowEdgeT } from "@xyflow/react";
+import { type EdgeChange, type Edge as FlowEdgeT, MarkerType } from "@xyflow/react";
 import { blockSpec } from "../catalog";
 import type { PortRoom } from "../geometry";
+import { edgeKey } from "../state/design";
 import type { BlockIssues } from "../state/selectors";
 import type { Catalog, Design, Edge } from "../types";
 import type { BlockNodeType } from "./BlockNode";
-
-export const edgeId = (src: string, dst: string) => `${src}->${dst}`;
 
 export function reconcileNodes(
   prev: BlockNodeType[],
@@ -27,7 +26,8 @@ export function reconcileNodes(
     const spec = catalog ? blockSpec(catalog, c.type) : undefined;
     const isSelected = selected.has(c.id);
     const room = rooms.get(c.id);
-    const roomUp = room?.up, roomDown = room?.down;
+    const roomUp = room?.up,
+      roomDown = room?.down;
     if (
       p &&
       p.data.component === c &&
@@ -58,11 +58,11 @@ export function reconcileNodes(
 export const MARKER = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
 
 export function reconcileEdges(prev: FlowEdgeT[], design: Design, selected: Edge[]): FlowEdgeT[] {
-  const sel = new Set(selected.map(([a, b]) => edgeId(a, b)));
+  const sel = new Set(selected.map(([a, b]) => edgeKey(a, b)));
   const before = new Map(prev.map((e) => [e.id, e]));
   let same = prev.length === design.edges.length;
   const next = design.edges.map(([src, dst], i) => {
-    const id = edgeId(src, dst);
+    const id = edgeKey(src, dst);
     const p = before.get(id);
     const isSelected = sel.has(id);
     if (p && !!p.selected === isSelected) {
@@ -73,4 +73,24 @@ export function reconcileEdges(prev: FlowEdgeT[], design: Design, selected: Edge
     return { id, source: src, target: dst, type: "flow", markerEnd: MARKER, selected: isSelected };
   });
   return same ? prev : next;
+}
+
+/** The edge selection after React Flow's changes, or null when none of them selects. An
+ * edge's endpoints come from the edge with that id, never from parsing the id. */
+export function edgeSelection(
+  selected: Edge[],
+  changes: EdgeChange[],
+  edges: readonly FlowEdgeT[],
+): Edge[] | null {
+  const endpoints = new Map(edges.map((e) => [e.id, [e.source, e.target] as Edge]));
+  const next = new Map(selected.map((e) => [edgeKey(e[0], e[1]), e]));
+  let touched = false;
+  for (const c of changes) {
+    if (c.type !== "select") continue;
+    touched = true;
+    const edge = endpoints.get(c.id);
+    if (c.selected && edge) next.set(c.id, edge);
+    else next.delete(c.id);
+  }
+  return touched ? [...next.values()] : null;
 }

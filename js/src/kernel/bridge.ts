@@ -52,7 +52,11 @@ export class KernelBridge {
   }
 
   /** Send a command; resolves with its result, rejects with a CommandError. */
-  command<T = unknown>(name: string, args: Record<string, unknown> = {}, timeoutMs = 30000): Promise<T> {
+  command<T = unknown>(
+    name: string,
+    args: Record<string, unknown> = {},
+    timeoutMs = 30000,
+  ): Promise<T> {
     const id = `${this.prefix}-${++this.counter}`;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

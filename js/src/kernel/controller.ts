@@ -1,21 +1,30 @@
 // Wires the page together: the store (document + view state), the kernel (traits and
 // commands) and the validation worker. Edits are validated in the worker at once and sent
 // to the kernel debounced; the kernel's validation is the one of record.
-import { CommandError, KernelBridge, type WidgetModel } from "./bridge";
+
 import { StudioStore } from "../state/store";
-import { ValidationClient } from "../validation/client";
-import { codes } from "../validation/validate";
 import type { ActionName, CompileResult } from "../training/actions";
 import { downloadBlob, isDownloadMessage, saveBlob } from "../training/download";
 import type { Metrics } from "../training/metrics";
-import type { Catalog, Design, DesignMeta, DocState, StatusState, ValidationResult } from "../types";
+import type {
+  Catalog,
+  Design,
+  DesignMeta,
+  DocState,
+  StatusState,
+  ValidationResult,
+} from "../types";
+import { ValidationClient } from "../validation/client";
+import { codes } from "../validation/validate";
+import { type CommandError, KernelBridge, type WidgetModel } from "./bridge";
 
 export const SYNC_DEBOUNCE_MS = 200;
 const HEARTBEAT_MS = 10000;
 
 /** Heartbeats come three times per watchdog period (the kernel says it), at most every 10 s. */
 export function heartbeatInterval(watchdogS: unknown): number {
-  if (typeof watchdogS !== "number" || !Number.isFinite(watchdogS) || watchdogS <= 0) return HEARTBEAT_MS;
+  if (typeof watchdogS !== "number" || !Number.isFinite(watchdogS) || watchdogS <= 0)
+    return HEARTBEAT_MS;
   return Math.max(1000, Math.min(HEARTBEAT_MS, Math.floor((watchdogS * 1000) / 3)));
 }
 
@@ -50,7 +59,10 @@ export class StudioController {
   private offVisible: (() => void) | null = null;
   private errorCounter = 0;
 
-  constructor(model: WidgetModel, private workerSource: string) {
+  constructor(
+    model: WidgetModel,
+    private workerSource: string,
+  ) {
     this.bridge = new KernelBridge(model);
   }
 
@@ -125,7 +137,10 @@ export class StudioController {
     this.heartbeat = null;
     this.bridge
       .command<{ watchdog_s?: number }>("heartbeat", {}, 10000)
-      .then((r) => r?.watchdog_s, () => undefined)
+      .then(
+        (r) => r?.watchdog_s,
+        () => undefined,
+      )
       .then((watchdog) => {
         if (this.disposed) return;
         this.heartbeat = setTimeout(() => this.beat(), heartbeatInterval(watchdog));
@@ -141,7 +156,10 @@ export class StudioController {
     }
   }
 
-  async command<T = unknown>(name: string, args: Record<string, unknown> = {}): Promise<T | undefined> {
+  async command<T = unknown>(
+    name: string,
+    args: Record<string, unknown> = {},
+  ): Promise<T | undefined> {
     this.flush();
     try {
       return await this.bridge.command<T>(name, args);
@@ -156,7 +174,10 @@ export class StudioController {
    * A toolbar action (compile, train, stop, export): one at a time, its failure shown in
    * the status line (not a toast: the user needs to read it) until dismissed.
    */
-  async action<T = unknown>(name: ActionName, args: Record<string, unknown> = {}): Promise<T | undefined> {
+  async action<T = unknown>(
+    name: ActionName,
+    args: Record<string, unknown> = {},
+  ): Promise<T | undefined> {
     if (this.store.getState().pending) return undefined;
     this.flush();
     this.store.set({ pending: name, actionError: null });
@@ -165,7 +186,9 @@ export class StudioController {
     } catch (e) {
       const err = e as CommandError;
       const key = `action-${++this.errorCounter}`;
-      this.store.set({ actionError: { code: err.code ?? "ERROR", message: err.message || `${name} failed`, key } });
+      this.store.set({
+        actionError: { code: err.code ?? "ERROR", message: err.message || `${name} failed`, key },
+      });
       return undefined;
     } finally {
       this.store.set({ pending: null });
@@ -191,8 +214,10 @@ export class StudioController {
       catalog,
       onResult: (seq, result) => {
         this.localBySeq.set(seq, result);
-        if (this.localBySeq.size > 32) this.localBySeq.delete(this.localBySeq.keys().next().value as number);
-        if (seq === this.store.getState().seq) this.store.set({ local: { ...result, seq }, worker: "ok" });
+        if (this.localBySeq.size > 32)
+          this.localBySeq.delete(this.localBySeq.keys().next().value as number);
+        if (seq === this.store.getState().seq)
+          this.store.set({ local: { ...result, seq }, worker: "ok" });
         this.compare(seq);
       },
       onFail: (reason) => {

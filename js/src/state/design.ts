@@ -10,7 +10,12 @@ export function emptyDesign(): Design {
 
 /** A fresh id for a block of `type`: initials of its words plus a number ("tl3"). */
 export function newId(design: Design, type: string): string {
-  const prefix = type.split(/[_\s-]+/).map((w) => w[0] ?? "").join("").toLowerCase() || "b";
+  const prefix =
+    type
+      .split(/[_\s-]+/)
+      .map((w) => w[0] ?? "")
+      .join("")
+      .toLowerCase() || "b";
   const taken = new Set(design.components.map((c) => c.id));
   for (let n = 1; ; n++) {
     const id = `${prefix}${n}`;
@@ -76,6 +81,12 @@ export function setProp(design: Design, id: string, name: string, value: PropVal
   };
 }
 
+/** One string per edge, whatever its ids hold: ids are free strings ("a->b" and "b" is
+ * one edge, "a" and "b->b" another), so no separator would do. Never parsed back. */
+export function edgeKey(src: string, dst: string): string {
+  return JSON.stringify([src, dst]);
+}
+
 export function hasEdge(design: Design, src: string, dst: string): boolean {
   return design.edges.some(([a, b]) => a === src && b === dst);
 }
@@ -105,11 +116,11 @@ export function connect(design: Design, src: string, dst: string): Design {
 
 export function removeElements(design: Design, blockIds: Iterable<string>, edges: Edge[]): Design {
   const gone = new Set(blockIds);
-  const cut = new Set(edges.map(([a, b]) => `${a}\u0000${b}`));
+  const cut = new Set(edges.map(([a, b]) => edgeKey(a, b)));
   if (gone.size === 0 && cut.size === 0) return design;
   const components = design.components.filter((c) => !gone.has(c.id));
   const kept = design.edges.filter(
-    ([a, b]) => !gone.has(a) && !gone.has(b) && !cut.has(`${a}\u0000${b}`),
+    ([a, b]) => !gone.has(a) && !gone.has(b) && !cut.has(edgeKey(a, b)),
   );
   if (components.length === design.components.length && kept.length === design.edges.length) {
     return design;

@@ -12,7 +12,8 @@ export interface ShownValidation {
 
 export function shownValidation(s: StudioState): ShownValidation {
   if (s.kernel && s.kernel.seq === s.seq) return { result: s.kernel, source: "kernel" };
-  if (s.worker !== "failed" && s.local && s.local.seq === s.seq) return { result: s.local, source: "worker" };
+  if (s.worker !== "failed" && s.local && s.local.seq === s.seq)
+    return { result: s.local, source: "worker" };
   if (s.kernel) return { result: s.kernel, source: "stale" };
   if (s.local) return { result: s.local, source: "stale" };
   return { result: null, source: "none" };

@@ -1,6 +1,9 @@
 // The page's state in one place: the design with its history (the document), the view
 // state around it (selection, open sheet) and what the kernel and the worker said.
 // Plain TypeScript (no React), so the rules of editing are testable in node.
+
+import type { ActionError, ActionName, CompileResult } from "../training/actions";
+import type { Metrics } from "../training/metrics";
 import type {
   Catalog,
   Design,
@@ -10,10 +13,8 @@ import type {
   StatusState,
   ValidationResult,
 } from "../types";
-import type { ActionError, ActionName, CompileResult } from "../training/actions";
-import type { Metrics } from "../training/metrics";
-import { emptyDesign } from "./design";
-import { canRedo, canUndo, initHistory, push, redo, undo, type History } from "./history";
+import { edgeKey, emptyDesign } from "./design";
+import { canRedo, canUndo, type History, initHistory, push, redo, undo } from "./history";
 
 export type Sheet =
   | null
@@ -144,25 +145,34 @@ export class StudioStore {
     return this.state.history.present;
   }
 
-  /** Apply an edit as one undo step. Returns false when the edit changed nothing. */
+  /** Apply an edit as one undo step. Returns false when the edit changed nothing. What it
+   * removed leaves the selection (the edge bar would offer a deleted edge otherwise). */
   edit(fn: (d: Design) => Design): boolean {
     const { history, seq } = this.state;
     const next = fn(history.present);
     if (next === history.present) return false;
-    this.set({ history: push(history, next), seq: seq + 1 });
+    this.set({ history: push(history, next), seq: seq + 1, ...this.pruneSelection(next) });
     return true;
   }
 
   undo(): void {
     const { history, seq } = this.state;
     if (!canUndo(history)) return;
-    this.set({ history: undo(history), seq: seq + 1, ...this.pruneSelection(undo(history).present) });
+    this.set({
+      history: undo(history),
+      seq: seq + 1,
+      ...this.pruneSelection(undo(history).present),
+    });
   }
 
   redo(): void {
     const { history, seq } = this.state;
     if (!canRedo(history)) return;
-    this.set({ history: redo(history), seq: seq + 1, ...this.pruneSelection(redo(history).present) });
+    this.set({
+      history: redo(history),
+      seq: seq + 1,
+      ...this.pruneSelection(redo(history).present),
+    });
   }
 
   /** Replace the document (opened, created, or the kernel's copy won): history restarts. */
@@ -191,13 +201,16 @@ export class StudioStore {
     this.set({ toast: { id: ++this.toastCounter, text, tone } });
   }
 
+  /** The selection without what `d` lacks (the same arrays when it lacks nothing). */
   private pruneSelection(d: Design): Partial<StudioState> {
+    const { selectedNodes, selectedEdges } = this.state;
     const ids = new Set(d.components.map((c) => c.id));
+    const edges = new Set(d.edges.map(([a, b]) => edgeKey(a, b)));
+    const nodes = selectedNodes.filter((id) => ids.has(id));
+    const kept = selectedEdges.filter(([a, b]) => edges.has(edgeKey(a, b)));
     return {
-      selectedNodes: this.state.selectedNodes.filter((id) => ids.has(id)),
-      selectedEdges: this.state.selectedEdges.filter(([a, b]) =>
-        d.edges.some(([x, y]) => x === a && y === b),
-      ),
+      selectedNodes: nodes.length === selectedNodes.length ? selectedNodes : nodes,
+      selectedEdges: kept.length === selectedEdges.length ? selectedEdges : kept,
     };
   }
 }

@@ -28,7 +28,10 @@ export function toolbarState({ status, valid, pending }: ToolbarInput): ToolbarS
     train: idle && valid,
     stop: status.state === "training" && pending !== "stop",
     // Any time the kernel is not mid-action: the latest checkpoint (or fresh weights).
-    export: (status.state === "idle" || status.state === "training") && pending !== "export" && pending !== "compile",
+    export:
+      (status.state === "idle" || status.state === "training") &&
+      pending !== "export" &&
+      pending !== "compile",
   };
 }
 
@@ -66,7 +69,9 @@ const LABELS: Record<StatusState["state"], string> = {
 };
 
 export function errorKey(status: StatusState): string | null {
-  return status.error ? `${status.request_id ?? ""}:${status.error.code}:${status.error.message}` : null;
+  return status.error
+    ? `${status.request_id ?? ""}:${status.error.code}:${status.error.message}`
+    : null;
 }
 
 export function statusView(
@@ -86,13 +91,31 @@ export function statusView(
   const state = status.state;
   if (state === "training") {
     const m = metrics && metrics.state === "training" ? metrics : null;
-    const detail = m && typeof m.update === "number" ? `update ${formatInt(m.update)} · ${formatInt(m.global_step)} moves` : "";
+    const detail =
+      m && typeof m.update === "number"
+        ? `update ${formatInt(m.update)} · ${formatInt(m.global_step)} moves`
+        : "";
     return { tone: "live", text: status.message || LABELS.training, detail, dismissKey: null };
   }
-  if (state !== "idle") return { tone: "busy", text: status.message || LABELS[state], detail: "", dismissKey: null };
+  if (state !== "idle")
+    return { tone: "busy", text: status.message || LABELS[state], detail: "", dismissKey: null };
   // The compile that this status reports: the exact count first, the file after it.
-  if (compile && compile.request_id && compile.request_id === status.request_id && typeof compile.params === "number") {
-    return { tone: "ok", text: `Compiled: ${formatInt(compile.params)} parameters`, detail: compile.file ?? "", dismissKey: null };
+  if (
+    compile?.request_id &&
+    compile.request_id === status.request_id &&
+    typeof compile.params === "number"
+  ) {
+    return {
+      tone: "ok",
+      text: `Compiled: ${formatInt(compile.params)} parameters`,
+      detail: compile.file ?? "",
+      dismissKey: null,
+    };
   }
-  return { tone: status.message ? "ok" : "idle", text: status.message || LABELS.idle, detail: "", dismissKey: null };
+  return {
+    tone: status.message ? "ok" : "idle",
+    text: status.message || LABELS.idle,
+    detail: "",
+    dismissKey: null,
+  };
 }

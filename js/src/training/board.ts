@@ -12,8 +12,18 @@ export interface BoardCell {
 }
 
 const TILE_BG = [
-  "", "#eee4da", "#ede0c8", "#f2b179", "#f59563", "#f67c5f", "#f65e3b",
-  "#edcf72", "#edcc61", "#edc850", "#edc53f", "#edc22e",
+  "",
+  "#eee4da",
+  "#ede0c8",
+  "#f2b179",
+  "#f59563",
+  "#f67c5f",
+  "#f65e3b",
+  "#edcf72",
+  "#edcc61",
+  "#edc850",
+  "#edc53f",
+  "#edc22e",
 ];
 const DARK_TEXT = "#776e65";
 const LIGHT_TEXT = "#f9f6f2";

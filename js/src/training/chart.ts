@@ -10,7 +10,8 @@ export function cleanCurve(curve: unknown): Point[] {
   for (const p of curve) {
     if (!Array.isArray(p) || p.length < 2) continue;
     const [x, y] = p;
-    if (typeof x === "number" && typeof y === "number" && Number.isFinite(x) && Number.isFinite(y)) out.push([x, y]);
+    if (typeof x === "number" && typeof y === "number" && Number.isFinite(x) && Number.isFinite(y))
+      out.push([x, y]);
   }
   out.sort((a, b) => a[0] - b[0]);
   return out;
@@ -51,7 +52,8 @@ export function niceTicks(min: number, max: number, count = 4): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -100,7 +102,9 @@ export function chartGeometry(points: Point[], box: Box, maxPoints = 400): Chart
   return {
     line,
     area,
-    xTicks: niceTicks(x0, x1, 3).filter((v) => v >= x0 && v <= x1).map((value) => ({ value, x: sx(value) })),
+    xTicks: niceTicks(x0, x1, 3)
+      .filter((v) => v >= x0 && v <= x1)
+      .map((value) => ({ value, x: sx(value) })),
     yTicks: yTickVals.map((value) => ({ value, y: sy(value) })),
     last: { x: sx(lastPt[0]), y: sy(lastPt[1]) },
   };

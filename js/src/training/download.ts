@@ -25,7 +25,13 @@ export function toBytes(buf: unknown): Uint8Array | null {
 
 /** A file name safe to offer: no folders, no control characters, never empty. */
 export function safeFilename(name: string): string {
-  const base = name.split(/[\\/]/).pop()?.replace(/[\x00-\x1f\x7f"<>:|?*]/g, "_").trim() ?? "";
+  const base =
+    name
+      .split(/[\\/]/)
+      .pop()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+      ?.replace(/[\x00-\x1f\x7f"<>:|?*]/g, "_")
+      .trim() ?? "";
   return base && base !== "." && base !== ".." ? base.slice(0, 200) : "download";
 }
 
@@ -45,7 +51,12 @@ export function downloadBlob(msg: DownloadMessage, buffers: unknown): Blob | str
 export const REVOKE_AFTER_MS = 60_000;
 
 /** Start the browser's download of `blob` as `filename`. */
-export function saveBlob(blob: Blob, filename: string, doc: Document = document, revokeAfterMs = REVOKE_AFTER_MS): void {
+export function saveBlob(
+  blob: Blob,
+  filename: string,
+  doc: Document = document,
+  revokeAfterMs = REVOKE_AFTER_MS,
+): void {
   const url = URL.createObjectURL(blob);
   const a = doc.createElement("a");
   a.href = url;

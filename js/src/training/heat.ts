@@ -31,7 +31,11 @@ function mix(t: number): [number, number, number] {
     if (t <= t1) {
       const [t0, c0] = STOPS[i - 1];
       const f = (t - t0) / (t1 - t0);
-      return [0, 1, 2].map((k) => Math.round(c0[k] + (c1[k] - c0[k]) * f)) as [number, number, number];
+      return [0, 1, 2].map((k) => Math.round(c0[k] + (c1[k] - c0[k]) * f)) as [
+        number,
+        number,
+        number,
+      ];
     }
   }
   return STOPS[STOPS.length - 1][1];

@@ -29,7 +29,11 @@ export interface Metrics {
   score_curve?: [number, number][];
   losses?: Losses;
   /** lb_loss: the mean load-balancing loss; rows stored before the rename call it lb_reward. */
-  moe?: { expert_usage?: Record<string, number[]>; lb_loss?: number | null; lb_reward?: number | null };
+  moe?: {
+    expert_usage?: Record<string, number[]>;
+    lb_loss?: number | null;
+    lb_reward?: number | null;
+  };
   board?: number[] | null;
   elapsed_s?: number;
   error?: string | null;
@@ -48,7 +52,8 @@ export function isLive(m: Metrics | null | undefined): boolean {
 }
 
 /** The load-balancing loss of a snapshot, whichever name its row gives it. */
-export const lbLoss = (moe: Metrics["moe"]): number | null | undefined => moe?.lb_loss ?? moe?.lb_reward;
+export const lbLoss = (moe: Metrics["moe"]): number | null | undefined =>
+  moe?.lb_loss ?? moe?.lb_reward;
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
@@ -114,7 +119,12 @@ export const LOSS_ORDER: { key: string; label: string }[] = [
   { key: "explained_variance", label: "Explained var." },
 ];
 
-export function lossRows(m: Metrics | null | undefined): { key: string; label: string; value: string }[] {
+export function lossRows(
+  m: Metrics | null | undefined,
+): { key: string; label: string; value: string }[] {
   const losses = m?.losses ?? {};
-  return LOSS_ORDER.filter((l) => l.key in losses).map((l) => ({ ...l, value: formatStat(losses[l.key]) }));
+  return LOSS_ORDER.filter((l) => l.key in losses).map((l) => ({
+    ...l,
+    value: formatStat(losses[l.key]),
+  }));
 }

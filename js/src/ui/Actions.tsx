@@ -1,8 +1,10 @@
 // The toolbar's kernel actions (compile, train, stop, export) and the status line under
 // it. What is enabled and what the line says are pure rules in training/actions.ts.
+import type { ReactNode } from "react";
 import { shownValidation } from "../state/selectors";
 import type { StudioState } from "../state/store";
-import { statusView, toolbarState, type ActionName } from "../training/actions";
+import { type ActionName, statusView, toolbarState } from "../training/actions";
+import { Icon } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
 
 const selectValid = (s: StudioState) => shownValidation(s).result?.valid ?? false;
@@ -13,27 +15,71 @@ export function Toolbar() {
   const valid = useStudio(selectValid);
   const pending = useStudio((s) => s.pending);
   const can = toolbarState({ status, valid, pending });
-  const run = (name: ActionName, args: Record<string, unknown> = {}) => void controller.action(name, args);
+  const run = (name: ActionName, args: Record<string, unknown> = {}) =>
+    void controller.action(name, args);
   return (
     <div className="ms-toolbar" role="toolbar" aria-label="Model actions">
-      <button className="ms-btn ms-btn-primary" data-testid="btn-compile" disabled={!can.compile} onClick={() => run("compile")}>
+      <ToolButton
+        look=" ms-btn-primary"
+        testid="btn-compile"
+        enabled={can.compile}
+        onClick={() => run("compile")}
+      >
         Compile
-      </button>
-      <button className="ms-btn" data-testid="btn-train" disabled={!can.train} onClick={() => run("train")}>
-        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M7 5v14l12-7z" /></svg>
+      </ToolButton>
+      <ToolButton testid="btn-train" enabled={can.train} onClick={() => run("train")}>
+        <Icon>
+          <path d="M7 5v14l12-7z" />
+        </Icon>
         Train
-      </button>
-      <button className="ms-btn ms-btn-stop" data-testid="btn-stop" disabled={!can.stop} onClick={() => run("stop")}>
-        <svg viewBox="0 0 24 24" aria-hidden="true"><rect x="6" y="6" width="12" height="12" rx="2" /></svg>
+      </ToolButton>
+      <ToolButton
+        look=" ms-btn-stop"
+        testid="btn-stop"
+        enabled={can.stop}
+        onClick={() => run("stop")}
+      >
+        <Icon>
+          <rect x="6" y="6" width="12" height="12" rx="2" />
+        </Icon>
         Stop
-      </button>
-      <button className="ms-btn" data-testid="btn-export-pt" disabled={!can.export} aria-label="Export .pt" onClick={() => run("export", { format: "pt" })}>
-        .pt
-      </button>
-      <button className="ms-btn" data-testid="btn-export-onnx" disabled={!can.export} aria-label="Export .onnx" onClick={() => run("export", { format: "onnx" })}>
-        .onnx
-      </button>
+      </ToolButton>
+      {(["pt", "onnx"] as const).map((format) => (
+        <ToolButton
+          key={format}
+          testid={`btn-export-${format}`}
+          enabled={can.export}
+          label={`Export .${format}`}
+          onClick={() => run("export", { format })}
+        >
+          .{format}
+        </ToolButton>
+      ))}
     </div>
+  );
+}
+
+function ToolButton(props: {
+  testid: string;
+  enabled: boolean;
+  onClick: () => void;
+  /** Extra classes after ms-btn, each with its leading space. */
+  look?: string;
+  label?: string;
+  children: ReactNode;
+}) {
+  const { testid, enabled, onClick, look = "", label, children } = props;
+  return (
+    <button
+      type="button"
+      className={`ms-btn${look}`}
+      data-testid={testid}
+      disabled={!enabled}
+      aria-label={label}
+      onClick={onClick}
+    >
+      {children}
+    </button>
   );
 }
 
@@ -56,12 +102,16 @@ export function StatusLine() {
       role={view.tone === "error" ? "alert" : "status"}
     >
       <span className="ms-status-dot" aria-hidden="true" />
-      <span className="ms-status-text" title={view.detail ? `${view.text} · ${view.detail}` : view.text}>
+      <span
+        className="ms-status-text"
+        title={view.detail ? `${view.text} · ${view.detail}` : view.text}
+      >
         {view.text}
         {view.detail && <span className="ms-status-detail"> · {view.detail}</span>}
       </span>
       {view.dismissKey && (
         <button
+          type="button"
           className="ms-status-close"
           data-testid="status-dismiss"
           aria-label="Dismiss"

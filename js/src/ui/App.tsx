@@ -1,18 +1,19 @@
 // The page: header, canvas (>= 70% of the height), floating banners, bottom sheets.
-import { useEffect, useRef, type KeyboardEvent } from "react";
+
 import { ReactFlowProvider } from "@xyflow/react";
+import { type KeyboardEvent, useEffect, useRef } from "react";
 import { Canvas } from "../canvas/Canvas";
 import { GRID } from "../geometry";
 import { moveBlocks, removeElements } from "../state/design";
 import type { Position } from "../types";
 import { Banners } from "./Banner";
 import { useStudio, useStudioContext } from "./context";
+import { MetaSheet } from "./DesignSheets";
+import { keepFromHost, useFocusHome } from "./focus";
 import { Header } from "./Header";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
-import { MetaSheet } from "./DesignSheets";
-import { keepFromHost, useFocusHome } from "./focus";
 import { TrainingPanel } from "./training/TrainingPanel";
 
 const ARROWS: Record<string, [number, number]> = {
@@ -50,7 +51,8 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       const sel = new Set(store.getState().selectedNodes);
       const moves = new Map<string, Position>();
       for (const c of store.design.components) {
-        if (sel.has(c.id)) moves.set(c.id, { x: c.position.x + dx * GRID, y: c.position.y + dy * GRID });
+        if (sel.has(c.id))
+          moves.set(c.id, { x: c.position.x + dx * GRID, y: c.position.y + dy * GRID });
       }
       store.edit((d) => moveBlocks(d, moves));
     } else if (e.key === "Escape") {
@@ -69,19 +71,25 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
   };
 
   return (
-    <div ref={appRef} className={`ms-app${fullscreen ? " ms-full" : ""}`} tabIndex={-1} onKeyDown={onKeyDown}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: the studio's keyboard shortcuts, taken from whatever inside it has the focus
+    <div
+      ref={appRef}
+      className={`ms-app${fullscreen ? " ms-full" : ""}`}
+      tabIndex={-1}
+      onKeyDown={onKeyDown}
+    >
       <Header />
       {/* The canvas and the training panel: stacked on a phone, side by side when wide. */}
       <div className="ms-work">
-      <main className="ms-canvas" data-testid="canvas" data-zoom="1">
-        <ReactFlowProvider>
-          <Canvas />
-        </ReactFlowProvider>
-        <Banners />
-        <EdgeBar onDelete={deleteSelection} />
-        <FitButton />
-      </main>
-      <TrainingPanel />
+        <main className="ms-canvas" data-testid="canvas" data-zoom="1">
+          <ReactFlowProvider>
+            <Canvas />
+          </ReactFlowProvider>
+          <Banners />
+          <EdgeBar onDelete={deleteSelection} />
+          <FitButton />
+        </main>
+        <TrainingPanel />
       </div>
       <Palette />
       <Inspector />
@@ -103,7 +111,12 @@ function EdgeBar({ onDelete }: { onDelete: () => void }) {
       <span>
         {edges.length === 1 ? `${edges[0][0]} → ${edges[0][1]}` : `${edges.length} connections`}
       </span>
-      <button className="ms-btn ms-btn-danger" data-testid="edge-delete" onClick={onDelete}>
+      <button
+        type="button"
+        className="ms-btn ms-btn-danger"
+        data-testid="edge-delete"
+        onClick={onDelete}
+      >
         Delete
       </button>
     </div>
@@ -113,8 +126,16 @@ function EdgeBar({ onDelete }: { onDelete: () => void }) {
 function FitButton() {
   const { canvas } = useStudioContext();
   return (
-    <button className="ms-fab" aria-label="Fit to screen" data-testid="btn-fit" onClick={() => canvas.current?.fit()}>
-      <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" /></svg>
+    <button
+      type="button"
+      className="ms-fab"
+      aria-label="Fit to screen"
+      data-testid="btn-fit"
+      onClick={() => canvas.current?.fit()}
+    >
+      <svg viewBox="0 0 24 24" aria-hidden="true">
+        <path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5" />
+      </svg>
     </button>
   );
 }
@@ -129,16 +150,18 @@ function Toast() {
     timer.current = setTimeout(() => controller.store.set({ toast: null }), 3500);
   }, [toast, controller]);
   if (!toast) return null;
+  // The live region wraps the button: a role on the button would hide that it is one.
   return (
-    <button
-      type="button"
-      className={`ms-toast ms-toast-${toast.tone}`}
-      role="status"
-      data-testid="toast"
-      aria-label={`${toast.text} (tap to dismiss)`}
-      onClick={() => controller.store.set({ toast: null })}
-    >
-      {toast.text}
-    </button>
+    <div role="status">
+      <button
+        type="button"
+        className={`ms-toast ms-toast-${toast.tone}`}
+        data-testid="toast"
+        aria-label={`${toast.text} (tap to dismiss)`}
+        onClick={() => controller.store.set({ toast: null })}
+      >
+        {toast.text}
+      </button>
+    </div>
   );
 }

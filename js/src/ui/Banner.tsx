@@ -33,17 +33,40 @@ export function Banners() {
         </div>
       )}
       {conflict && (
-        <button className="ms-banner ms-banner-warning" data-testid="banner-conflict" onClick={() => store.openSheet("conflict")}>
+        <button
+          type="button"
+          className="ms-banner ms-banner-warning"
+          data-testid="banner-conflict"
+          onClick={() => store.openSheet("conflict")}
+        >
           Saved in another tab: tap to choose which version to keep.
         </button>
       )}
       {(nErr > 0 || nWarn > 0) && (
-        <div className={`ms-banner ms-banner-${tone}${open ? " open" : ""}`} data-testid="banner" data-errors={nErr} data-warnings={nWarn}>
-          <button className="ms-banner-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <div
+          className={`ms-banner ms-banner-${tone}${open ? " open" : ""}`}
+          data-testid="banner"
+          data-errors={nErr}
+          data-warnings={nWarn}
+        >
+          <button
+            type="button"
+            className="ms-banner-head"
+            onClick={() => setOpen(!open)}
+            aria-expanded={open}
+          >
             <span className="ms-banner-count">
-              {nErr > 0 && <b>{nErr} {nErr === 1 ? "error" : "errors"}</b>}
+              {nErr > 0 && (
+                <b>
+                  {nErr} {nErr === 1 ? "error" : "errors"}
+                </b>
+              )}
               {nErr > 0 && nWarn > 0 && " · "}
-              {nWarn > 0 && <span>{nWarn} {nWarn === 1 ? "warning" : "warnings"}</span>}
+              {nWarn > 0 && (
+                <span>
+                  {nWarn} {nWarn === 1 ? "warning" : "warnings"}
+                </span>
+              )}
             </span>
             {!open && first && <span className="ms-banner-first">{first.message}</span>}
             <span className="ms-banner-caret">{open ? "▴" : "▾"}</span>
@@ -57,6 +80,7 @@ export function Banners() {
                     const target = i.component_id ?? i.edge?.[1];
                     return (
                       <button
+                        type="button"
                         key={n}
                         className="ms-group-issue"
                         onClick={() => {

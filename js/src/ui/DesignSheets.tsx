@@ -1,21 +1,23 @@
 // Sheets about the design as a whole: its settings (the catalog's `meta` props, the
 // defaults new blocks take) and the confirmation before a design is deleted.
-import { useEffect, useRef, type KeyboardEvent, type ReactNode } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
 import { formatValue } from "../catalog";
 import { setMeta } from "../state/design";
 import { applyMetaToBlocks, blocksOffMeta, metaValue } from "../state/meta";
 import { shownValidation } from "../state/selectors";
-import { PropEditor } from "./controls";
-import { useStudio, useStudioContext } from "./context";
-import { Sheet } from "./Sheet";
 import type { Catalog } from "../types";
+import { useStudio, useStudioContext } from "./context";
+import { PropEditor } from "./controls";
+import { Sheet } from "./Sheet";
 import "./designSheets.css";
 
 const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
 
 /** The design's settings at a glance ("d_model 128 · n_heads 4"). */
 export function metaSummary(catalog: Catalog, meta: Record<string, unknown> | undefined): string {
-  return catalog.meta.map((spec) => `${spec.name} ${formatValue(metaValue(spec, meta))}`).join(" · ");
+  return catalog.meta
+    .map((spec) => `${spec.name} ${formatValue(metaValue(spec, meta))}`)
+    .join(" · ");
 }
 
 /**
@@ -44,8 +46,16 @@ export function MetaSheet() {
   if (!open || !catalog) return null;
   const meta = design.meta ?? {};
   return (
-    <Sheet open testid="meta-sheet" className="ms-inspector ms-meta-sheet" title="Design settings" onClose={() => store.openSheet(null)}>
-      <p className="ms-doc">Defaults that new blocks start from. Blocks that leave a setting unset use it too.</p>
+    <Sheet
+      open
+      testid="meta-sheet"
+      className="ms-inspector ms-meta-sheet"
+      title="Design settings"
+      onClose={() => store.openSheet(null)}
+    >
+      <p className="ms-doc">
+        Defaults that new blocks start from. Blocks that leave a setting unset use it too.
+      </p>
       {catalog.meta.map((spec) => {
         const value = metaValue(spec, meta);
         const issues = (result?.errors ?? []).filter((i) => i.prop === `meta.${spec.name}`);
@@ -53,8 +63,13 @@ export function MetaSheet() {
         return (
           <div className="ms-prop" key={spec.name} data-testid={`meta-row-${spec.name}`}>
             <div className="ms-prop-row">
-              <label className="ms-prop-name">{spec.name}</label>
-              <PropEditor spec={spec} value={value} testid={`meta-${spec.name}`} onChange={(v) => store.edit((d) => setMeta(d, spec.name, v))} />
+              <span className="ms-prop-name">{spec.name}</span>
+              <PropEditor
+                spec={spec}
+                value={value}
+                testid={`meta-${spec.name}`}
+                onChange={(v) => store.edit((d) => setMeta(d, spec.name, v))}
+              />
             </div>
             <div className="ms-prop-doc">{spec.doc}</div>
             {issues.map((i, n) => (
@@ -65,9 +80,15 @@ export function MetaSheet() {
             {off.length > 0 && (
               <div className="ms-meta-off" data-testid={`meta-off-${spec.name}`}>
                 <span>
-                  {off.length === 1 ? "1 block uses" : `${off.length} blocks use`} {distinct(off.map((f) => f.value))}
+                  {off.length === 1 ? "1 block uses" : `${off.length} blocks use`}{" "}
+                  {distinct(off.map((f) => f.value))}
                 </span>
-                <button className="ms-btn ms-btn-small" data-testid={`meta-apply-${spec.name}`} onClick={() => store.edit((d) => applyMetaToBlocks(d, catalog, spec.name))}>
+                <button
+                  type="button"
+                  className="ms-btn ms-btn-small"
+                  data-testid={`meta-apply-${spec.name}`}
+                  onClick={() => store.edit((d) => applyMetaToBlocks(d, catalog, spec.name))}
+                >
                   Set all to {formatValue(value)}
                 </button>
               </div>
@@ -110,14 +131,26 @@ export function ConfirmSheet(props: {
     }
   };
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: catches the keys of the question's buttons as they bubble up
     <div className="ms-confirm-layer" onKeyDown={onKeyDown}>
       <Sheet open modal testid={testid} className="ms-confirm" title={title} onClose={onCancel}>
         <div className="ms-confirm-text">{children}</div>
         <div className="ms-confirm-actions">
-          <button ref={cancelRef} className="ms-btn ms-btn-default" data-testid={`${testid}-cancel`} onClick={onCancel}>
+          <button
+            type="button"
+            ref={cancelRef}
+            className="ms-btn ms-btn-default"
+            data-testid={`${testid}-cancel`}
+            onClick={onCancel}
+          >
             Cancel
           </button>
-          <button className="ms-btn ms-btn-destructive" data-testid={`${testid}-confirm`} onClick={onConfirm}>
+          <button
+            type="button"
+            className="ms-btn ms-btn-destructive"
+            data-testid={`${testid}-confirm`}
+            onClick={onConfirm}
+          >
             {confirm}
           </button>
         </div>

@@ -3,6 +3,7 @@
 import { canRedo, canUndo } from "../state/history";
 import { shownValidation } from "../state/selectors";
 import { StatusLine, Toolbar } from "./Actions";
+import { IconButton } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
 
 const selectShown = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
@@ -30,8 +31,15 @@ export function Header() {
   return (
     <header className="ms-header">
       <div className="ms-header-row">
-        <button className="ms-title" onClick={() => store.openSheet("designs")} aria-label="Designs">
-          <span className="ms-title-name" data-testid="design-name">{name || "Untitled"}</span>
+        <button
+          type="button"
+          className="ms-title"
+          onClick={() => store.openSheet("designs")}
+          aria-label="Designs"
+        >
+          <span className="ms-title-name" data-testid="design-name">
+            {name || "Untitled"}
+          </span>
           <span className="ms-title-stats">
             <span data-testid="param-count" data-params={result?.params ?? ""}>
               {result ? formatParams(result.params) : "–"} params
@@ -40,15 +48,30 @@ export function Header() {
             <span data-testid="memory-estimate" data-mb={result?.estimatedMemory ?? ""}>
               {result ? formatMemory(result.estimatedMemory) : "–"}
             </span>
-            <span className={`ms-sync ms-sync-${source}`} title={`validation: ${source}, revision ${saved}`} />
+            <span
+              className={`ms-sync ms-sync-${source}`}
+              title={`validation: ${source}, revision ${saved}`}
+            />
           </span>
         </button>
-        <button className="ms-icon-btn" data-testid="btn-undo" aria-label="Undo" disabled={!undoable} onClick={() => store.undo()}>
-          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 14 4 9l5-5" /><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" /></svg>
-        </button>
-        <button className="ms-icon-btn" data-testid="btn-redo" aria-label="Redo" disabled={!redoable} onClick={() => store.redo()}>
-          <svg viewBox="0 0 24 24" aria-hidden="true"><path d="m15 14 5-5-5-5" /><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" /></svg>
-        </button>
+        <IconButton
+          label="Undo"
+          testid="btn-undo"
+          disabled={!undoable}
+          onClick={() => store.undo()}
+        >
+          <path d="M9 14 4 9l5-5" />
+          <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />
+        </IconButton>
+        <IconButton
+          label="Redo"
+          testid="btn-redo"
+          disabled={!redoable}
+          onClick={() => store.redo()}
+        >
+          <path d="m15 14 5-5-5-5" />
+          <path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />
+        </IconButton>
       </div>
       <Toolbar />
       <StatusLine />

@@ -3,8 +3,8 @@ import type { CSSProperties } from "react";
 import { blockSpec } from "../catalog";
 import { duplicate, removeElements, setProp } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
-import { PropEditor } from "./controls";
 import { useStudio, useStudioContext } from "./context";
+import { PropEditor } from "./controls";
 import { Sheet } from "./Sheet";
 
 const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
@@ -29,7 +29,10 @@ export function Inspector() {
       className="ms-inspector"
       onClose={close}
       title={
-        <span className="ms-insp-title" style={{ "--c": spec?.color ?? "#94a3b8" } as CSSProperties}>
+        <span
+          className="ms-insp-title"
+          style={{ "--c": spec?.color ?? "#94a3b8" } as CSSProperties}
+        >
           <span className="ms-chip-swatch" />
           {spec?.label ?? component.type}
           <span className="ms-muted"> {component.id}</span>
@@ -47,7 +50,7 @@ export function Inspector() {
         return (
           <div className="ms-prop" key={p.name}>
             <div className="ms-prop-row">
-              <label className="ms-prop-name">{p.name}</label>
+              <span className="ms-prop-name">{p.name}</span>
               <PropEditor
                 spec={p}
                 value={component.props[p.name] ?? p.default}
@@ -66,6 +69,7 @@ export function Inspector() {
       })}
       <div className="ms-actions-row">
         <button
+          type="button"
           className="ms-btn"
           data-testid="inspector-duplicate"
           onClick={() => {
@@ -80,7 +84,12 @@ export function Inspector() {
         >
           Duplicate
         </button>
-        <button className="ms-btn ms-btn-danger" data-testid="inspector-delete" onClick={() => store.edit((d) => removeElements(d, [component.id], []))}>
+        <button
+          type="button"
+          className="ms-btn ms-btn-danger"
+          data-testid="inspector-delete"
+          onClick={() => store.edit((d) => removeElements(d, [component.id], []))}
+        >
           Delete
         </button>
       </div>

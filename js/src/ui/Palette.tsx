@@ -1,7 +1,12 @@
 // The palette: a strip of block chips along the bottom. Tap a chip to add the block at
 // the centre of the view, or drag it out onto the canvas (pointer events: HTML5
 // drag-and-drop does not fire on touch). Built from the catalog alone.
-import { useRef, useState, type CSSProperties, type PointerEvent as ReactPointerEvent } from "react";
+import {
+  type CSSProperties,
+  type PointerEvent as ReactPointerEvent,
+  useRef,
+  useState,
+} from "react";
 import { BLOCK_H, BLOCK_W } from "../geometry";
 import { addBlock } from "../state/design";
 import type { BlockSpec, Position } from "../types";
@@ -60,7 +65,16 @@ export function Palette() {
 
   const onPointerDown = (spec: BlockSpec) => (e: ReactPointerEvent<HTMLButtonElement>) => {
     if (e.button > 0) return;
-    update({ spec, pointer: e.pointerId, x0: e.clientX, y0: e.clientY, x: e.clientX, y: e.clientY, ...origin(e.currentTarget), active: false });
+    update({
+      spec,
+      pointer: e.pointerId,
+      x0: e.clientX,
+      y0: e.clientY,
+      x: e.clientX,
+      y: e.clientY,
+      ...origin(e.currentTarget),
+      active: false,
+    });
   };
   const onPointerMove = (e: ReactPointerEvent<HTMLButtonElement>) => {
     const d = dragRef.current;
@@ -84,7 +98,7 @@ export function Palette() {
   const onPointerUp = (e: ReactPointerEvent<HTMLButtonElement>) => {
     const d = dragRef.current;
     update(null);
-    if (!d || !d.active || d.pointer !== e.pointerId) return;
+    if (!d?.active || d.pointer !== e.pointerId) return;
     suppressClick.current = true;
     setTimeout(() => (suppressClick.current = false), 400);
     const at = canvas.current?.toCanvas(e.clientX, e.clientY);
@@ -97,6 +111,7 @@ export function Palette() {
       <nav className="ms-palette" data-testid="palette" aria-label="Blocks">
         {catalog.blocks.map((spec) => (
           <button
+            type="button"
             key={spec.type}
             className="ms-chip"
             data-testid={`palette-item-${spec.type}`}
@@ -114,7 +129,16 @@ export function Palette() {
         ))}
       </nav>
       {drag?.active && (
-        <div className="ms-ghost" style={{ left: drag.x - drag.left, top: drag.y - drag.top, "--c": drag.spec.color } as CSSProperties}>
+        <div
+          className="ms-ghost"
+          style={
+            {
+              left: drag.x - drag.left,
+              top: drag.y - drag.top,
+              "--c": drag.spec.color,
+            } as CSSProperties
+          }
+        >
           {drag.spec.label}
         </div>
       )}

@@ -15,11 +15,20 @@ export function Sheet(props: {
   if (!open) return null;
   return (
     <>
-      {modal && <div className="ms-scrim" onClick={onClose} />}
-      <section className={`ms-sheet${className ? ` ${className}` : ""}`} data-testid={testid} role="dialog" aria-label={typeof title === "string" ? title : undefined}>
+      {modal && (
+        // biome-ignore lint/a11y/noStaticElementInteractions: a tap outside the sheet; keys use its Close button
+        // biome-ignore lint/a11y/useKeyWithClickEvents: as above
+        <div className="ms-scrim" onClick={onClose} />
+      )}
+      <section
+        className={`ms-sheet${className ? ` ${className}` : ""}`}
+        data-testid={testid}
+        role="dialog"
+        aria-label={typeof title === "string" ? title : undefined}
+      >
         <header className="ms-sheet-head">
           <div className="ms-sheet-title">{title}</div>
-          <button className="ms-icon-btn" aria-label="Close" onClick={onClose}>
+          <button type="button" className="ms-icon-btn" aria-label="Close" onClick={onClose}>
             ✕
           </button>
         </header>

@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { duplicate, removeElements } from "../state/design";
 import type { DesignMeta } from "../types";
+import { Icon, IconButton } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
 import { ConfirmSheet, metaSummary } from "./DesignSheets";
 import { Sheet } from "./Sheet";
@@ -17,6 +18,7 @@ export function ActionSheet() {
     <Sheet open modal testid="action-sheet" title={`Block ${target}`} onClose={close}>
       <div className="ms-menu">
         <button
+          type="button"
           data-testid="action-duplicate"
           onClick={() => {
             let id = "";
@@ -32,6 +34,7 @@ export function ActionSheet() {
           Duplicate
         </button>
         <button
+          type="button"
           data-testid="action-edit"
           onClick={() => {
             store.openSheet(null);
@@ -41,6 +44,7 @@ export function ActionSheet() {
           Edit props
         </button>
         <button
+          type="button"
           className="danger"
           data-testid="action-delete"
           onClick={() => {
@@ -58,7 +62,9 @@ export function ActionSheet() {
 function when(ts: number | string | null | undefined): string {
   if (ts === null || ts === undefined || ts === "") return "";
   const d = new Date(typeof ts === "number" ? ts * 1000 : ts);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  return Number.isNaN(d.getTime())
+    ? ""
+    : d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
 }
 
 export function DesignsSheet() {
@@ -79,109 +85,162 @@ export function DesignsSheet() {
   const templates = doc.templates ?? [];
   return (
     <>
-    <Sheet open modal testid="designs-sheet" title="Designs" onClose={close}>
-      {catalog && catalog.meta.length > 0 && (
-        <button className="ms-settings-row" data-testid="open-design-settings" onClick={() => store.openSheet("meta")}>
-          <span className="ms-settings-icon" aria-hidden="true">
-            <svg viewBox="0 0 24 24"><path d="M4 7h10M18 7h2M4 17h4M12 17h8" /><circle cx="16" cy="7" r="2" /><circle cx="10" cy="17" r="2" /></svg>
-          </span>
-          <span className="ms-settings-text">
-            <span className="ms-list-name">Design settings</span>
-            <span className="ms-muted">{metaSummary(catalog, meta)}</span>
-          </span>
-          <span className="ms-settings-caret" aria-hidden="true">›</span>
-        </button>
-      )}
-      <form
-        className="ms-form ms-new-design"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const args: Record<string, unknown> = { name: name.trim() || "Untitled design" };
-          if (template) args.template = template;
-          void controller.command("new_design", args).then((r) => {
-            if (r !== undefined) {
-              setName("");
-              close();
-            }
-          });
-        }}
-      >
-        <input className="ms-input" data-testid="new-design-name" placeholder="New design name" value={name} maxLength={120} onChange={(e) => setName(e.target.value)} />
-        {templates.length > 0 && (
-          <select className="ms-select" data-testid="new-design-template" value={template} onChange={(e) => setTemplate(e.target.value)}>
-            <option value="">Blank</option>
-            {templates.map((t) => (
-              <option key={t.key} value={t.key}>
-                {t.name}
-              </option>
-            ))}
-          </select>
+      <Sheet open modal testid="designs-sheet" title="Designs" onClose={close}>
+        {catalog && catalog.meta.length > 0 && (
+          <button
+            type="button"
+            className="ms-settings-row"
+            data-testid="open-design-settings"
+            onClick={() => store.openSheet("meta")}
+          >
+            <span className="ms-settings-icon">
+              <Icon>
+                <path d="M4 7h10M18 7h2M4 17h4M12 17h8" />
+                <circle cx="16" cy="7" r="2" />
+                <circle cx="10" cy="17" r="2" />
+              </Icon>
+            </span>
+            <span className="ms-settings-text">
+              <span className="ms-list-name">Design settings</span>
+              <span className="ms-muted">{metaSummary(catalog, meta)}</span>
+            </span>
+            <span className="ms-settings-caret" aria-hidden="true">
+              ›
+            </span>
+          </button>
         )}
-        <button className="ms-btn ms-btn-primary" data-testid="new-design" type="submit">
-          Create
-        </button>
-      </form>
-      <ul className="ms-list">
-        {designs.map((d) => (
-          <li key={d.id} className={d.id === doc.design_id ? "current" : ""} data-testid={`design-${d.id}`}>
-            {renaming === d.id ? (
-              <form
-                className="ms-form"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void controller.command("rename_design", { design_id: d.id, name: newName.trim() }).then(() => setRenaming(null));
-                }}
-              >
-                <input className="ms-input" data-testid="rename-input" autoFocus value={newName} maxLength={120} onChange={(e) => setNewName(e.target.value)} />
-                <button className="ms-btn ms-btn-primary" type="submit" data-testid="rename-save">
-                  Save
-                </button>
-              </form>
-            ) : (
-              <>
-                <button
-                  className="ms-list-main"
-                  data-testid={`open-${d.id}`}
-                  onClick={() => void controller.command("open_design", { design_id: d.id }).then((r) => r !== undefined && close())}
+        <form
+          className="ms-form ms-new-design"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const args: Record<string, unknown> = { name: name.trim() || "Untitled design" };
+            if (template) args.template = template;
+            void controller.command("new_design", args).then((r) => {
+              if (r !== undefined) {
+                setName("");
+                close();
+              }
+            });
+          }}
+        >
+          <input
+            className="ms-input"
+            data-testid="new-design-name"
+            placeholder="New design name"
+            value={name}
+            maxLength={120}
+            onChange={(e) => setName(e.target.value)}
+          />
+          {templates.length > 0 && (
+            <select
+              className="ms-select"
+              data-testid="new-design-template"
+              value={template}
+              onChange={(e) => setTemplate(e.target.value)}
+            >
+              <option value="">Blank</option>
+              {templates.map((t) => (
+                <option key={t.key} value={t.key}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          )}
+          <button className="ms-btn ms-btn-primary" data-testid="new-design" type="submit">
+            Create
+          </button>
+        </form>
+        <ul className="ms-list">
+          {designs.map((d) => (
+            <li
+              key={d.id}
+              className={d.id === doc.design_id ? "current" : ""}
+              data-testid={`design-${d.id}`}
+            >
+              {renaming === d.id ? (
+                <form
+                  className="ms-form"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    void controller
+                      .command("rename_design", { design_id: d.id, name: newName.trim() })
+                      .then(() => setRenaming(null));
+                  }}
                 >
-                  <span className="ms-list-name">{d.name}</span>
-                  <span className="ms-muted">
-                    rev {d.revision} · {when(d.updated_at)}
-                  </span>
-                </button>
-                <button className="ms-icon-btn" aria-label="Rename" data-testid={`rename-${d.id}`} onClick={() => (setRenaming(d.id), setNewName(d.name))}>
-                  <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 20h4L19 9l-4-4L4 16v4Z" /><path d="m13.5 6.5 4 4" /></svg>
-                </button>
-                <button
-                  className="ms-icon-btn danger"
-                  aria-label="Delete"
-                  data-testid={`delete-${d.id}`}
-                  onClick={() => setDeleting(d)}
-                >
-                  <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" /></svg>
-                </button>
-              </>
-            )}
-          </li>
-        ))}
-      </ul>
-    </Sheet>
-    {deleting && (
-      <ConfirmSheet
-        testid="confirm-delete"
-        title={`Delete “${deleting.name}”?`}
-        confirm="Delete design"
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => {
-          const id = deleting.id;
-          setDeleting(null);
-          void controller.command("delete_design", { design_id: id });
-        }}
-      >
-        <p>It leaves your list of designs{deleting.id === doc.design_id ? "; your most recent other design opens instead" : ""}.</p>
-        <p className="ms-muted">Its training runs and exported files stay in the workspace.</p>
-      </ConfirmSheet>
-    )}
+                  <input
+                    className="ms-input"
+                    data-testid="rename-input"
+                    // biome-ignore lint/a11y/noAutofocus: the user just tapped Rename; the field replaces the row they tapped
+                    autoFocus
+                    value={newName}
+                    maxLength={120}
+                    onChange={(e) => setNewName(e.target.value)}
+                  />
+                  <button className="ms-btn ms-btn-primary" type="submit" data-testid="rename-save">
+                    Save
+                  </button>
+                </form>
+              ) : (
+                <>
+                  <button
+                    type="button"
+                    className="ms-list-main"
+                    data-testid={`open-${d.id}`}
+                    onClick={() =>
+                      void controller
+                        .command("open_design", { design_id: d.id })
+                        .then((r) => r !== undefined && close())
+                    }
+                  >
+                    <span className="ms-list-name">{d.name}</span>
+                    <span className="ms-muted">
+                      rev {d.revision} · {when(d.updated_at)}
+                    </span>
+                  </button>
+                  <IconButton
+                    label="Rename"
+                    testid={`rename-${d.id}`}
+                    onClick={() => {
+                      setRenaming(d.id);
+                      setNewName(d.name);
+                    }}
+                  >
+                    <path d="M4 20h4L19 9l-4-4L4 16v4Z" />
+                    <path d="m13.5 6.5 4 4" />
+                  </IconButton>
+                  <IconButton
+                    label="Delete"
+                    testid={`delete-${d.id}`}
+                    danger
+                    onClick={() => setDeleting(d)}
+                  >
+                    <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
+                  </IconButton>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      </Sheet>
+      {deleting && (
+        <ConfirmSheet
+          testid="confirm-delete"
+          title={`Delete “${deleting.name}”?`}
+          confirm="Delete design"
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => {
+            const id = deleting.id;
+            setDeleting(null);
+            void controller.command("delete_design", { design_id: id });
+          }}
+        >
+          <p>
+            It leaves your list of designs
+            {deleting.id === doc.design_id ? "; your most recent other design opens instead" : ""}.
+          </p>
+          <p className="ms-muted">Its training runs and exported files stay in the workspace.</p>
+        </ConfirmSheet>
+      )}
     </>
   );
 }
@@ -191,22 +250,40 @@ export function ConflictSheet() {
   const conflict = useStudio((s) => s.doc.conflict);
   const sheet = useStudio((s) => s.sheet);
   if (!conflict || sheet !== "conflict") return null;
-  const choose = (choice: "mine" | "theirs") => void controller.command("resolve_conflict", { choice });
+  const choose = (choice: "mine" | "theirs") =>
+    void controller.command("resolve_conflict", { choice });
   return (
-    <Sheet open modal testid="conflict-sheet" title="Saved elsewhere" onClose={() => controller.store.openSheet(null)}>
+    <Sheet
+      open
+      modal
+      testid="conflict-sheet"
+      title="Saved elsewhere"
+      onClose={() => controller.store.openSheet(null)}
+    >
       <p className="ms-doc">
-        This design was saved in another tab (revision {conflict.current_revision}) after you started editing. Your edits are not
-        saved yet.
+        This design was saved in another tab (revision {conflict.current_revision}) after you
+        started editing. Your edits are not saved yet.
       </p>
       <p className="ms-muted">
-        Yours: {conflict.mine.components?.length ?? 0} blocks, {conflict.mine.edges?.length ?? 0} connections · Theirs:{" "}
-        {conflict.theirs.components?.length ?? 0} blocks, {conflict.theirs.edges?.length ?? 0} connections
+        Yours: {conflict.mine.components?.length ?? 0} blocks, {conflict.mine.edges?.length ?? 0}{" "}
+        connections · Theirs: {conflict.theirs.components?.length ?? 0} blocks,{" "}
+        {conflict.theirs.edges?.length ?? 0} connections
       </p>
       <div className="ms-actions-row">
-        <button className="ms-btn ms-btn-primary" data-testid="conflict-mine" onClick={() => choose("mine")}>
+        <button
+          type="button"
+          className="ms-btn ms-btn-primary"
+          data-testid="conflict-mine"
+          onClick={() => choose("mine")}
+        >
           Keep mine
         </button>
-        <button className="ms-btn" data-testid="conflict-theirs" onClick={() => choose("theirs")}>
+        <button
+          type="button"
+          className="ms-btn"
+          data-testid="conflict-theirs"
+          onClick={() => choose("theirs")}
+        >
           Load theirs
         </button>
       </div>

@@ -1,7 +1,7 @@
 // Touch controls for props, driven by the catalog's types, bounds and choices:
 // steppers for numbers (hold to repeat), a segmented control or a select for enums,
 // a switch for booleans. No free-text numbers.
-import { useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef } from "react";
 import { formatValue } from "../catalog";
 import type { PropSpec, PropValue } from "../types";
 
@@ -24,11 +24,11 @@ function useRepeat(fn: () => void) {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const fnRef = useRef(fn);
   fnRef.current = fn;
-  const stop = () => {
+  const stop = useCallback(() => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
-  };
-  useEffect(() => stop, []);
+  }, []);
+  useEffect(() => stop, [stop]);
   const start = () => {
     stop();
     let delay = 400;
@@ -42,7 +42,17 @@ function useRepeat(fn: () => void) {
   return { start, stop };
 }
 
-export function Stepper({ spec, value, onChange, testid }: { spec: PropSpec; value: number; onChange: (v: number) => void; testid: string }) {
+export function Stepper({
+  spec,
+  value,
+  onChange,
+  testid,
+}: {
+  spec: PropSpec;
+  value: number;
+  onChange: (v: number) => void;
+  testid: string;
+}) {
   const valueRef = useRef(value);
   valueRef.current = value;
   const down = useRepeat(() => onChange(stepValue(spec, valueRef.current, -1)));
@@ -57,24 +67,54 @@ export function Stepper({ spec, value, onChange, testid }: { spec: PropSpec; val
   });
   return (
     <div className="ms-stepper" data-testid={testid}>
-      <button aria-label="Decrease" data-testid={`${testid}-dec`} disabled={atMin} onClick={() => onChange(stepValue(spec, value, -1))} {...bind(down)}>
+      <button
+        aria-label="Decrease"
+        data-testid={`${testid}-dec`}
+        disabled={atMin}
+        onClick={() => onChange(stepValue(spec, value, -1))}
+        {...bind(down)}
+      >
         −
       </button>
       <output data-testid={`${testid}-value`}>{formatValue(value)}</output>
-      <button aria-label="Increase" data-testid={`${testid}-inc`} disabled={atMax} onClick={() => onChange(stepValue(spec, value, 1))} {...bind(up)}>
+      <button
+        aria-label="Increase"
+        data-testid={`${testid}-inc`}
+        disabled={atMax}
+        onClick={() => onChange(stepValue(spec, value, 1))}
+        {...bind(up)}
+      >
         +
       </button>
     </div>
   );
 }
 
-export function Choice({ spec, value, onChange, testid }: { spec: PropSpec; value: string; onChange: (v: string) => void; testid: string }) {
+export function Choice({
+  spec,
+  value,
+  onChange,
+  testid,
+}: {
+  spec: PropSpec;
+  value: string;
+  onChange: (v: string) => void;
+  testid: string;
+}) {
   const choices = spec.choices ?? [];
   if (choices.length <= 3) {
     return (
       <div className="ms-segmented" role="radiogroup" data-testid={testid}>
         {choices.map((c) => (
-          <button key={c} role="radio" aria-checked={c === value} className={c === value ? "on" : ""} onClick={() => onChange(c)}>
+          // biome-ignore lint/a11y/useSemanticElements: a segmented control of 44 px buttons, as the ARIA radio pattern allows
+          <button
+            type="button"
+            key={c}
+            role="radio"
+            aria-checked={c === value}
+            className={c === value ? "on" : ""}
+            onClick={() => onChange(c)}
+          >
             {c}
           </button>
         ))}
@@ -82,7 +122,12 @@ export function Choice({ spec, value, onChange, testid }: { spec: PropSpec; valu
     );
   }
   return (
-    <select className="ms-select" data-testid={testid} value={value} onChange={(e) => onChange(e.target.value)}>
+    <select
+      className="ms-select"
+      data-testid={testid}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+    >
       {choices.map((c) => (
         <option key={c} value={c}>
           {c}
@@ -92,24 +137,67 @@ export function Choice({ spec, value, onChange, testid }: { spec: PropSpec; valu
   );
 }
 
-export function Toggle({ value, onChange, testid, label }: { value: boolean; onChange: (v: boolean) => void; testid: string; label: string }) {
+export function Toggle({
+  value,
+  onChange,
+  testid,
+  label,
+}: {
+  value: boolean;
+  onChange: (v: boolean) => void;
+  testid: string;
+  label: string;
+}) {
   return (
-    <button role="switch" aria-checked={value} aria-label={label} className={`ms-switch${value ? " on" : ""}`} data-testid={testid} onClick={() => onChange(!value)}>
+    <button
+      type="button"
+      role="switch"
+      aria-checked={value}
+      aria-label={label}
+      className={`ms-switch${value ? " on" : ""}`}
+      data-testid={testid}
+      onClick={() => onChange(!value)}
+    >
       <span />
     </button>
   );
 }
 
-export function PropEditor({ spec, value, onChange, testid }: { spec: PropSpec; value: unknown; onChange: (v: PropValue) => void; testid: string }) {
+export function PropEditor({
+  spec,
+  value,
+  onChange,
+  testid,
+}: {
+  spec: PropSpec;
+  value: unknown;
+  onChange: (v: PropValue) => void;
+  testid: string;
+}) {
   switch (spec.type) {
     case "int":
     case "float": {
-      const n = typeof value === "number" && Number.isFinite(value) ? value : (spec.default as number);
+      const n =
+        typeof value === "number" && Number.isFinite(value) ? value : (spec.default as number);
       return <Stepper spec={spec} value={n} onChange={onChange} testid={testid} />;
     }
     case "enum":
-      return <Choice spec={spec} value={typeof value === "string" ? value : String(spec.default)} onChange={onChange} testid={testid} />;
+      return (
+        <Choice
+          spec={spec}
+          value={typeof value === "string" ? value : String(spec.default)}
+          onChange={onChange}
+          testid={testid}
+        />
+      );
     case "bool":
-      return <Toggle value={typeof value === "boolean" ? value : Boolean(spec.default)} onChange={onChange} testid={testid} label={spec.name} />;
+      return (
+        <Toggle
+          value={typeof value === "boolean" ? value : Boolean(spec.default)}
+          onChange={onChange}
+          testid={testid}
+          label={spec.name}
+        />
+      );
   }
 }

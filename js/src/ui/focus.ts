@@ -1,7 +1,7 @@
 // Keyboard and focus inside a host page (a JupyterLab notebook): while the studio has the
 // focus its keystrokes are its own, and the focus does not fall out of it when the element
 // that held it goes away (a deleted block, a closed sheet).
-import { useEffect, type RefObject } from "react";
+import { type RefObject, useEffect } from "react";
 
 export interface KeyLike {
   key: string;
@@ -30,7 +30,9 @@ export function keepFromHost(e: KeyLike & { stopPropagation(): void }): void {
 /** Keys whose edit may take the focused block away: Delete, Backspace, undo, redo. */
 export function mayRemove(e: KeyLike): boolean {
   const k = e.key.toLowerCase();
-  return k === "delete" || k === "backspace" || ((e.ctrlKey || e.metaKey) && (k === "z" || k === "y"));
+  return (
+    k === "delete" || k === "backspace" || ((e.ctrlKey || e.metaKey) && (k === "z" || k === "y"))
+  );
 }
 
 /**
@@ -48,7 +50,11 @@ export function useFocusHome(ref: RefObject<HTMLElement | null>): void {
     // home first, so the very next key (Ctrl+Z at once) still lands here.
     const before = (e: KeyboardEvent) => {
       const active = document.activeElement;
-      if (mayRemove(e) && active instanceof Element && active.closest(".react-flow__node, .react-flow__edge")) {
+      if (
+        mayRemove(e) &&
+        active instanceof Element &&
+        active.closest(".react-flow__node, .react-flow__edge")
+      ) {
         home.focus({ preventScroll: true });
       }
     };
@@ -59,7 +65,9 @@ export function useFocusHome(ref: RefObject<HTMLElement | null>): void {
       frame = requestAnimationFrame(() => {
         const now = document.activeElement;
         if (now && now !== document.body) return;
-        const lost = (from instanceof Element && !from.isConnected) || (target instanceof Element && !target.isConnected);
+        const lost =
+          (from instanceof Element && !from.isConnected) ||
+          (target instanceof Element && !target.isConnected);
         if (lost && home.isConnected) home.focus({ preventScroll: true });
       });
     };

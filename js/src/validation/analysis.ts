@@ -3,7 +3,8 @@
 // the rules resolve stream widths with.
 import type { Issue } from "../types";
 
-export type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: props are validated values of many types, read by name
+export type Props = Record<string, any>;
 
 /** A component after validation: effective props (defaults filled in). */
 export interface Node {

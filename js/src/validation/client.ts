@@ -52,7 +52,10 @@ export class ValidationClient {
 
   private send(seq: number, design: Design): void {
     this.inFlight = seq;
-    this.timer = setTimeout(() => this.fail("worker did not answer in time"), this.opts.timeoutMs ?? 3000);
+    this.timer = setTimeout(
+      () => this.fail("worker did not answer in time"),
+      this.opts.timeoutMs ?? 3000,
+    );
     this.worker?.postMessage({ type: "validate", seq, design });
   }
 

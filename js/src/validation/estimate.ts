@@ -5,7 +5,12 @@ import type { Analysis, Node } from "./analysis";
 
 /** Exact parameter count of one block. */
 export function nodeParams(n: Node, c: Catalog, implicitEmbedding = false): number {
-  const { n_tile_values: TILES, n_cells: CELLS, n_actions: ACTIONS, aux_target_width } = c.constants;
+  const {
+    n_tile_values: TILES,
+    n_cells: CELLS,
+    n_actions: ACTIONS,
+    aux_target_width,
+  } = c.constants;
   const d = n.width;
   const p = n.props;
   switch (n.type) {
@@ -42,7 +47,13 @@ export function nodeParams(n: Node, c: Catalog, implicitEmbedding = false): numb
 }
 
 /** Floats a block keeps for the backward pass (see estimate.py's docstring). */
-export function nodeActivations(n: Node, c: Catalog, batch: number, checkpointed = false, implicitEmbedding = false): number {
+export function nodeActivations(
+  n: Node,
+  c: Catalog,
+  batch: number,
+  checkpointed = false,
+  implicitEmbedding = false,
+): number {
   const { index_floats: INDEX, moe_router_floats_per_expert: ROUTER } = c.estimate;
   const b = batch;
   const t = c.constants.n_cells;
@@ -77,7 +88,11 @@ export function nodeActivations(n: Node, c: Catalog, batch: number, checkpointed
 }
 
 /** [exact parameter count, training memory in MiB] of an analysed design. */
-export function estimate(a: Analysis, c: Catalog, batch = c.estimate.train_batch): [number, number] {
+export function estimate(
+  a: Analysis,
+  c: Catalog,
+  batch = c.estimate.train_batch,
+): [number, number] {
   const { bytes_per_float, optimizer_copies } = c.estimate;
   let params = 0;
   let floats = 0;
@@ -91,11 +106,24 @@ export function estimate(a: Analysis, c: Catalog, batch = c.estimate.train_batch
 }
 
 /** TOO_LARGE when the estimate is over the parameter or memory budget (estimate.check_budget). */
-export function checkBudget(issues: Issue[], params: number, memory: number, limits: Record<string, number>): void {
+export function checkBudget(
+  issues: Issue[],
+  params: number,
+  memory: number,
+  limits: Record<string, number>,
+): void {
   if (issues.some((i) => i.code === "TOO_LARGE")) return;
   if (params > limits.max_params) {
-    issues.push({ code: "TOO_LARGE", severity: "error", message: `${(params / 1e6).toFixed(1)} M parameters is over the ${(limits.max_params / 1e6).toFixed(0)} M budget; make layers narrower or fewer.` });
+    issues.push({
+      code: "TOO_LARGE",
+      severity: "error",
+      message: `${(params / 1e6).toFixed(1)} M parameters is over the ${(limits.max_params / 1e6).toFixed(0)} M budget; make layers narrower or fewer.`,
+    });
   } else if (memory > limits.max_memory_mb) {
-    issues.push({ code: "TOO_LARGE", severity: "error", message: `Training needs about ${memory} MB, over the ${limits.max_memory_mb} MB budget; add gradient checkpoints or shrink the design.` });
+    issues.push({
+      code: "TOO_LARGE",
+      severity: "error",
+      message: `Training needs about ${memory} MB, over the ${limits.max_memory_mb} MB budget; add gradient checkpoints or shrink the design.`,
+    });
   }
 }

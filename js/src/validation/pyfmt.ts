@@ -18,7 +18,11 @@ export function pyTypeName(v: unknown): string {
 
 function pyStr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  const body = s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+  const body = s
+    .replace(/\\/g, "\\\\")
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t");
   return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
 }
 
@@ -42,7 +46,9 @@ export function pyRepr(v: unknown): string {
   if (typeof v === "string") return pyStr(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
   if (typeof v === "object") {
-    const parts = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyStr(k)}: ${pyRepr(x)}`);
+    const parts = Object.entries(v as Record<string, unknown>).map(
+      ([k, x]) => `${pyStr(k)}: ${pyRepr(x)}`,
+    );
     return `{${parts.join(", ")}}`;
   }
   return String(v);
@@ -54,7 +60,7 @@ const NOT_PRINTABLE = /[\p{C}\p{Z}]/u;
 export function show(value: unknown, limit = 40): string {
   const text = typeof value === "string" ? value : pyRepr(value);
   const chars = Array.from(text, (ch) => (ch !== " " && NOT_PRINTABLE.test(ch) ? "?" : ch));
-  return chars.length <= limit ? chars.join("") : chars.slice(0, limit - 1).join("") + "…";
+  return chars.length <= limit ? chars.join("") : `${chars.slice(0, limit - 1).join("")}…`;
 }
 
 /** Length in code points, as Python's len() of a str. */

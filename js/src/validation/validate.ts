@@ -14,7 +14,7 @@ import { checkPropValue, isDict, positionOk } from "./values";
 /** Codes of a prop value the rules cannot use at all (the block falls back to the default). */
 const UNUSABLE = ["PROP_TYPE", "PROP_RANGE"];
 
-const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o: object, k: string) => Object.hasOwn(o, k);
 
 type Where = Pick<Issue, "component_id" | "edge" | "prop">;
 
@@ -82,10 +82,14 @@ export function checkShape(c: Context, design: unknown): [unknown[], unknown[]] 
     if (!has(design, key)) continue;
     const v = design[key];
     if (typeof v !== "string") c.err("BAD_DESIGN", `The design's '${key}' must be a string.`);
-    else if (pyLen(v) > limit) c.err("BAD_DESIGN", `The design's '${key}' is longer than ${limit} characters.`);
+    else if (pyLen(v) > limit)
+      c.err("BAD_DESIGN", `The design's '${key}' is longer than ${limit} characters.`);
   }
   if (comps.length > c.limits.max_components) {
-    c.err("TOO_LARGE", `The design has ${comps.length} blocks; the limit is ${c.limits.max_components}.`);
+    c.err(
+      "TOO_LARGE",
+      `The design has ${comps.length} blocks; the limit is ${c.limits.max_components}.`,
+    );
     c.tooLarge = true;
   }
   if (edges.length > c.limits.max_edges) {
@@ -99,9 +103,15 @@ export function checkShape(c: Context, design: unknown): [unknown[], unknown[]] 
 // --- components
 
 /** Design-level defaults, then each block: id, type, position, props, per-type rules. */
-export function checkComponents(c: Context, design: Record<string, unknown>, comps: unknown[]): void {
+export function checkComponents(
+  c: Context,
+  design: Record<string, unknown>,
+  comps: unknown[],
+): void {
   readMeta(c, has(design, "meta") ? design.meta : {});
-  comps.forEach((comp, pos) => readComponent(c, pos, comp));
+  comps.forEach((comp, pos) => {
+    readComponent(c, pos, comp);
+  });
   c.specOf = c.a.nodes.map((n) => c.byType.get(n.type) as BlockSpec);
 }
 
@@ -130,23 +140,38 @@ function readComponent(c: Context, pos: number, comp: unknown): void {
   }
   const cid = comp.id;
   if (typeof cid !== "string" || !cid.trim() || pyLen(cid) > c.limits.max_id_length) {
-    c.err("BAD_ID", `Component #${pos + 1} has id ${show(cid)}; an id must be a non-empty string of at most ${c.limits.max_id_length} characters.`);
+    c.err(
+      "BAD_ID",
+      `Component #${pos + 1} has id ${show(cid)}; an id must be a non-empty string of at most ${c.limits.max_id_length} characters.`,
+    );
     return;
   }
   if (c.indexOf.has(cid)) {
-    c.err("DUPLICATE_ID", `Two blocks share the id '${show(cid)}'; ids must be unique.`, { component_id: cid });
+    c.err("DUPLICATE_ID", `Two blocks share the id '${show(cid)}'; ids must be unique.`, {
+      component_id: cid,
+    });
     return;
   }
   const ctype = comp.type;
   const spec = typeof ctype === "string" ? c.byType.get(ctype) : undefined;
   if (!spec) {
-    c.err("UNKNOWN_TYPE", `${show(cid)}: unknown block type ${show(ctype)}; choose one of ${[...c.byType.keys()].join(", ")}.`, { component_id: cid });
+    c.err(
+      "UNKNOWN_TYPE",
+      `${show(cid)}: unknown block type ${show(ctype)}; choose one of ${[...c.byType.keys()].join(", ")}.`,
+      { component_id: cid },
+    );
     c.indexOf.set(cid, -1); // known id, unusable block: edges to it are not dangling
     return;
   }
   const position = comp.position;
-  if (position !== undefined && position !== null && !positionOk(position, c.constants.max_coordinate)) {
-    c.err("BAD_DESIGN", `${show(cid)}: position must be {x, y} with finite numbers.`, { component_id: cid });
+  if (
+    position !== undefined &&
+    position !== null &&
+    !positionOk(position, c.constants.max_coordinate)
+  ) {
+    c.err("BAD_DESIGN", `${show(cid)}: position must be {x, y} with finite numbers.`, {
+      component_id: cid,
+    });
   }
   let raw: unknown = has(comp, "props") ? comp.props : {};
   if (raw === null) raw = {};
@@ -161,15 +186,26 @@ function readComponent(c: Context, pos: number, comp: unknown): void {
 }
 
 /** The block's props with defaults filled in; a value that breaks a rule is reported. */
-function effectiveProps(c: Context, cid: string, spec: BlockSpec, raw: Record<string, unknown>): Props {
+function effectiveProps(
+  c: Context,
+  cid: string,
+  spec: BlockSpec,
+  raw: Record<string, unknown>,
+): Props {
   const props: Props = {};
   for (const prop of spec.props) {
-    const dflt = prop.meta_default && has(c.meta, prop.meta_default) ? c.meta[prop.meta_default] : prop.default;
+    const dflt =
+      prop.meta_default && has(c.meta, prop.meta_default)
+        ? c.meta[prop.meta_default]
+        : prop.default;
     let value = has(raw, prop.name) ? raw[prop.name] : dflt;
     const problem = checkPropValue(prop, value);
     if (problem) {
       const where = has(raw, prop.name) ? "" : " (from the design's defaults)";
-      c.err(problem[0], `${show(cid)}: ${prop.name} ${problem[1]}${where}.`, { component_id: cid, prop: prop.name });
+      c.err(problem[0], `${show(cid)}: ${prop.name} ${problem[1]}${where}.`, {
+        component_id: cid,
+        prop: prop.name,
+      });
       if (UNUSABLE.includes(problem[0])) value = prop.default;
       else if (problem[0] === prop.max_code) value = Math.trunc(prop.max ?? 0); // estimate with the largest allowed value
     }
@@ -178,7 +214,11 @@ function effectiveProps(c: Context, cid: string, spec: BlockSpec, raw: Record<st
   for (const name of Object.keys(raw)) {
     if (!spec.props.some((p) => p.name === name)) {
       const known = spec.props.map((p) => p.name).join(", ") || "none";
-      c.err("UNKNOWN_PROP", `${show(cid)}: ${spec.label} has no prop ${show(name)} (its props: ${known}).`, { component_id: cid, prop: show(name, 64) });
+      c.err(
+        "UNKNOWN_PROP",
+        `${show(cid)}: ${spec.label} has no prop ${show(name)} (its props: ${known}).`,
+        { component_id: cid, prop: show(name, 64) },
+      );
     }
   }
   return props;
@@ -187,10 +227,18 @@ function effectiveProps(c: Context, cid: string, spec: BlockSpec, raw: Record<st
 /** Rules between the props of one block type. */
 function checkTypeRules(c: Context, cid: string, spec: BlockSpec, props: Props): void {
   if (spec.type === "transformer_layer" && pyMod(props.d_model, props.n_heads)) {
-    c.err("HEADS_DIVIDE_D_MODEL", `${show(cid)}: n_heads ${props.n_heads} does not divide d_model ${props.d_model}.`, { component_id: cid, prop: "n_heads" });
+    c.err(
+      "HEADS_DIVIDE_D_MODEL",
+      `${show(cid)}: n_heads ${props.n_heads} does not divide d_model ${props.d_model}.`,
+      { component_id: cid, prop: "n_heads" },
+    );
   }
   if (spec.type === "moe_layer" && props.top_k > props.n_experts) {
-    c.err("TOP_K_EXCEEDS_EXPERTS", `${show(cid)}: top_k ${props.top_k} is more than its ${props.n_experts} experts.`, { component_id: cid, prop: "top_k" });
+    c.err(
+      "TOP_K_EXCEEDS_EXPERTS",
+      `${show(cid)}: top_k ${props.top_k} is more than its ${props.n_experts} experts.`,
+      { component_id: cid, prop: "top_k" },
+    );
   }
 }
 
@@ -201,20 +249,29 @@ export function checkEdges(c: Context, edges: unknown[]): void {
   const seen = new Set<string>();
   edges.forEach((edge, pos) => {
     if (!Array.isArray(edge) || edge.length !== 2 || !edge.every((e) => typeof e === "string")) {
-      c.err("BAD_EDGE", `Edge #${pos + 1} must be a [source id, target id] pair, not ${show(edge)}.`);
+      c.err(
+        "BAD_EDGE",
+        `Edge #${pos + 1} must be a [source id, target id] pair, not ${show(edge)}.`,
+      );
       return;
     }
     const [src, dst] = edge as [string, string];
     const missing = [src, dst].filter((e) => !c.indexOf.has(e));
     if (missing.length) {
-      c.err("DANGLING_EDGE", `Edge ${show(src)} → ${show(dst)} names ${missing.map((m) => show(m)).join(" and ")}, which does not exist.`, { edge: [src, dst] });
+      c.err(
+        "DANGLING_EDGE",
+        `Edge ${show(src)} → ${show(dst)} names ${missing.map((m) => show(m)).join(" and ")}, which does not exist.`,
+        { edge: [src, dst] },
+      );
       return;
     }
     const u = c.indexOf.get(src) as number;
     const v = c.indexOf.get(dst) as number;
     if (u < 0 || v < 0) return; // an unknown-type block: already reported
     if (seen.has(`${u},${v}`)) {
-      c.err("DUPLICATE_EDGE", `Edge ${show(src)} → ${show(dst)} appears twice.`, { edge: [src, dst] });
+      c.err("DUPLICATE_EDGE", `Edge ${show(src)} → ${show(dst)} appears twice.`, {
+        edge: [src, dst],
+      });
       return;
     }
     if (u === v) {
@@ -233,8 +290,10 @@ export function checkEdges(c: Context, edges: unknown[]): void {
 
 /** Why the output of `su` cannot feed `sv` (null when it can). */
 function connectionProblem(su: BlockSpec, sv: BlockSpec, src: string, dst: string): string | null {
-  if (!su.outputs.length) return `${show(src)} (${su.label}) has no output; it cannot feed ${show(dst)}.`;
-  if (!sv.inputs.length) return `${show(dst)} (${sv.label}) takes no input; remove the edge from ${show(src)}.`;
+  if (!su.outputs.length)
+    return `${show(src)} (${su.label}) has no output; it cannot feed ${show(dst)}.`;
+  if (!sv.inputs.length)
+    return `${show(dst)} (${sv.label}) takes no input; remove the edge from ${show(src)}.`;
   if (!(sv.inputs[0].accepts ?? []).includes(su.outputs[0].kind)) {
     return `${show(dst)} (${sv.label}) reads the board itself; connect it straight from a board input, not from ${show(src)}.`;
   }
@@ -262,10 +321,16 @@ export function checkGraph(c: Context): boolean {
 function checkInputsAndOutputs(c: Context): [number, number] {
   const nInputs = c.a.nodes.filter((n) => n.type === "board_input").length;
   const outputs = c.a.nodes.filter((n) => n.type === "action_output");
-  if (nInputs === 0) c.err("MISSING_INPUT", "Add a Board input block: the network needs the board.");
-  if (!outputs.length) c.err("MISSING_OUTPUT", "Add an Action output block: the network must choose a move.");
+  if (nInputs === 0)
+    c.err("MISSING_INPUT", "Add a Board input block: the network needs the board.");
+  if (!outputs.length)
+    c.err("MISSING_OUTPUT", "Add an Action output block: the network must choose a move.");
   for (const extra of outputs.slice(1)) {
-    c.err("TOO_MANY_OUTPUTS", `${show(extra.id)}: a design has one Action output; remove the others.`, { component_id: extra.id });
+    c.err(
+      "TOO_MANY_OUTPUTS",
+      `${show(extra.id)}: a design has one Action output; remove the others.`,
+      { component_id: extra.id },
+    );
   }
   return [nInputs, outputs.length];
 }
@@ -280,9 +345,16 @@ function checkCycles(c: Context): boolean {
   }
   if (queue.length === nodes.length) return true;
   const inCycle = nodes.filter((_, i) => indeg[i] > 0).map((n) => n.id);
-  const shown = inCycle.slice(0, 6).map((cid) => show(cid, 20)).join(", ");
+  const shown = inCycle
+    .slice(0, 6)
+    .map((cid) => show(cid, 20))
+    .join(", ");
   const more = inCycle.length > 6 ? ` and ${inCycle.length - 6} more` : "";
-  c.err("CYCLE", `These blocks form a loop: ${shown}${more}. Signals must flow one way, from the board to the output.`, { component_id: inCycle[0] });
+  c.err(
+    "CYCLE",
+    `These blocks form a loop: ${shown}${more}. Signals must flow one way, from the board to the output.`,
+    { component_id: inCycle[0] },
+  );
   return false;
 }
 
@@ -301,7 +373,10 @@ function checkReachable(c: Context, nInputs: number): boolean[] {
   }
   if (nInputs) {
     nodes.forEach((n, i) => {
-      if (!reached[i]) c.err("UNREACHABLE", `${show(n.id)} is not connected to a board input.`, { component_id: n.id });
+      if (!reached[i])
+        c.err("UNREACHABLE", `${show(n.id)} is not connected to a board input.`, {
+          component_id: n.id,
+        });
     });
   }
   return reached;
@@ -323,7 +398,11 @@ function checkUseful(c: Context, reached: boolean[], nOutputs: number): void {
   if (nOutputs) {
     nodes.forEach((n, i) => {
       if (reached[i] && !useful[i]) {
-        c.err("DOES_NOT_REACH_OUTPUT", `${show(n.id)} leads nowhere: connect it towards the Action output (or delete it).`, { component_id: n.id });
+        c.err(
+          "DOES_NOT_REACH_OUTPUT",
+          `${show(n.id)} leads nowhere: connect it towards the Action output (or delete it).`,
+          { component_id: n.id },
+        );
       }
     });
   }
@@ -346,13 +425,21 @@ export function checkWidths(c: Context): boolean {
     if (clash) {
       widthsOk = false;
       const [w1, s1, w2, s2] = clash;
-      c.err("D_MODEL_MISMATCH", `${show(nodes[u].id)} → ${show(nodes[v].id)}: the stream is ${w1} wide at ${show(nodes[s1].id)} but ${w2} at ${show(nodes[s2].id)}; give connected blocks the same d_model.`, { edge: [nodes[u].id, nodes[v].id], component_id: nodes[v].id });
+      c.err(
+        "D_MODEL_MISMATCH",
+        `${show(nodes[u].id)} → ${show(nodes[v].id)}: the stream is ${w1} wide at ${show(nodes[s1].id)} but ${w2} at ${show(nodes[s2].id)}; give connected blocks the same d_model.`,
+        { edge: [nodes[u].id, nodes[v].id], component_id: nodes[v].id },
+      );
     }
   }
   nodes.forEach((n, i) => {
     const w = widths.width[widths.find(i)];
     n.width = w !== null ? w : c.meta.d_model;
-    if (n.type === "board_input") c.a.implicitEmbedding.set(i, c.succ[i].some((v) => specOf[v].type !== "embedding"));
+    if (n.type === "board_input")
+      c.a.implicitEmbedding.set(
+        i,
+        c.succ[i].some((v) => specOf[v].type !== "embedding"),
+      );
   });
   return widthsOk;
 }
@@ -364,23 +451,43 @@ export function checkWidths(c: Context): boolean {
 export function checkAttachments(c: Context): void {
   const nodes = c.a.nodes;
   const routersOf = new Map<number, number[]>();
-  nodes.forEach((n, i) => n.type === "moe_layer" && routersOf.set(i, []));
+  nodes.forEach((n, i) => {
+    if (n.type === "moe_layer") routersOf.set(i, []);
+  });
   nodes.forEach((n, i) => {
     if (n.type === "load_balance_router") {
       const moes = downstream(c, i, "layer").filter((m) => nodes[m].type === "moe_layer");
-      if (!moes.length) c.err("ROUTER_WITHOUT_MOE", `${show(n.id)} feeds no mixture of experts, so it has no effect: wire it into an MoE block.`, { component_id: n.id });
+      if (!moes.length)
+        c.err(
+          "ROUTER_WITHOUT_MOE",
+          `${show(n.id)} feeds no mixture of experts, so it has no effect: wire it into an MoE block.`,
+          { component_id: n.id },
+        );
       for (const m of moes) routersOf.get(m)?.push(i);
     } else if (n.type === "grad_checkpoint") {
       const layers = downstream(c, i, "layer");
-      if (!layers.length) c.err("CHECKPOINT_WITHOUT_LAYER", `${show(n.id)} marks no layer: wire it into a transformer or MoE block.`, { component_id: n.id });
+      if (!layers.length)
+        c.err(
+          "CHECKPOINT_WITHOUT_LAYER",
+          `${show(n.id)} marks no layer: wire it into a transformer or MoE block.`,
+          { component_id: n.id },
+        );
       for (const l of layers) c.a.checkpointed.add(l);
     }
   });
   for (const [m, routers] of routersOf) {
     if (!routers.length) {
-      c.err("MOE_WITHOUT_LOAD_BALANCING", `${show(nodes[m].id)} has no load-balance router: experts may collapse onto a few. Wire a router into it.`, { component_id: nodes[m].id });
+      c.err(
+        "MOE_WITHOUT_LOAD_BALANCING",
+        `${show(nodes[m].id)} has no load-balance router: experts may collapse onto a few. Wire a router into it.`,
+        { component_id: nodes[m].id },
+      );
     } else if (routers.length > 1) {
-      c.err("MULTIPLE_ROUTERS", `${show(nodes[m].id)} is fed by ${routers.length} routers; their losses add up.`, { component_id: nodes[m].id });
+      c.err(
+        "MULTIPLE_ROUTERS",
+        `${show(nodes[m].id)} is fed by ${routers.length} routers; their losses add up.`,
+        { component_id: nodes[m].id },
+      );
     }
   }
 }
@@ -396,7 +503,10 @@ function downstream(c: Context, start: number, targetRole: string): number[] {
     visited.add(v);
     const role = c.specOf[v].role;
     const type = c.a.nodes[v].type;
-    if (role === targetRole && (targetRole !== "layer" || type === "transformer_layer" || type === "moe_layer")) {
+    if (
+      role === targetRole &&
+      (targetRole !== "layer" || type === "transformer_layer" || type === "moe_layer")
+    ) {
       found.push(v);
     } else if (role === "pass") {
       stack.push(...c.succ[v]);
@@ -430,7 +540,13 @@ export function validate(design: unknown, catalog: Catalog): ValidationResult {
   try {
     a = analyze(design, catalog);
   } catch {
-    a = emptyAnalysis([{ code: "BAD_DESIGN", message: "The design is nested too deeply to read.", severity: "error" }]);
+    a = emptyAnalysis([
+      {
+        code: "BAD_DESIGN",
+        message: "The design is nested too deeply to read.",
+        severity: "error",
+      },
+    ]);
   }
   const [params, memory] = a.nodes.length ? estimate(a, catalog) : [0, 0];
   if (a.nodes.length) checkBudget(a.issues, params, memory, catalog.limits);

@@ -14,7 +14,10 @@ self.onmessage = (e: MessageEvent) => {
   if (msg.type !== "validate") return;
   try {
     if (!catalog) throw new Error("no catalog yet");
-    (self as unknown as Worker).postMessage({ seq: msg.seq, result: validate(msg.design, catalog) });
+    (self as unknown as Worker).postMessage({
+      seq: msg.seq,
+      result: validate(msg.design, catalog),
+    });
   } catch (err) {
     (self as unknown as Worker).postMessage({ seq: msg.seq, error: String(err) });
   }

@@ -1,5 +1,5 @@
 // A live game of the run (the snapshot's `board`): 16 tiles in the classic colours.
-import { memo, type CSSProperties } from "react";
+import { type CSSProperties, memo } from "react";
 import { boardCells } from "../../training/board";
 
 function LiveBoardView({ board }: { board: unknown }) {
@@ -9,8 +9,8 @@ function LiveBoardView({ board }: { board: unknown }) {
       {(cells ?? Array.from({ length: 16 }, () => null)).map((c, i) => (
         <div
           key={i}
-          className={`ms-tile${c && c.exp ? ` ms-d${Math.min(c.digits, 5)}` : ""}`}
-          style={c && c.exp ? ({ background: c.bg, color: c.fg } as CSSProperties) : undefined}
+          className={`ms-tile${c?.exp ? ` ms-d${Math.min(c.digits, 5)}` : ""}`}
+          style={c?.exp ? ({ background: c.bg, color: c.fg } as CSSProperties) : undefined}
           data-exp={c?.exp ?? 0}
         >
           {c?.label}

@@ -5,7 +5,9 @@ import { formatLb, heatCells, heatGradient } from "../../training/heat";
 import { lbLoss, type Metrics } from "../../training/metrics";
 
 function MoeSectionView({ moe }: { moe: Metrics["moe"] }) {
-  const blocks = Object.entries(moe?.expert_usage ?? {}).filter(([, u]) => Array.isArray(u) && u.length);
+  const blocks = Object.entries(moe?.expert_usage ?? {}).filter(
+    ([, u]) => Array.isArray(u) && u.length,
+  );
   if (!blocks.length) return null;
   return (
     <div className="ms-moe" data-testid="moe-panel">
@@ -24,7 +26,11 @@ function MoeSectionView({ moe }: { moe: Metrics["moe"] }) {
           </span>
         </div>
       ))}
-      <div className="ms-legend" aria-label="Colour scale">
+      <div
+        className="ms-legend"
+        role="img"
+        aria-label="Colour scale: ¼× to 4× the uniform share 1/E"
+      >
         <span>¼×</span>
         <i style={{ background: heatGradient() }} />
         <span>4×</span>

@@ -1,7 +1,15 @@
 // The numbers of a run: headline stats, max-tile rates and losses.
 import { memo } from "react";
 import { tileColours } from "../../training/board";
-import { formatCompact, formatElapsed, formatInt, formatPercent, lossRows, tileRates, type Metrics } from "../../training/metrics";
+import {
+  formatCompact,
+  formatElapsed,
+  formatInt,
+  formatPercent,
+  lossRows,
+  type Metrics,
+  tileRates,
+} from "../../training/metrics";
 
 function StatGridView({ m }: { m: Metrics }) {
   const stats: [string, string, string][] = [
@@ -35,7 +43,12 @@ function TileRatesView({ rates }: { rates: Metrics["max_tile_rates"] }) {
         <div key={r.tile} className="ms-rate" data-tile={r.tile} data-rate={r.rate}>
           <span className="ms-rate-tile">{r.tile}</span>
           <span className="ms-rate-bar">
-            <i style={{ width: `${(r.rate * 100).toFixed(1)}%`, background: tileColours(Math.round(Math.log2(r.tile))).bg || undefined }} />
+            <i
+              style={{
+                width: `${(r.rate * 100).toFixed(1)}%`,
+                background: tileColours(Math.round(Math.log2(r.tile))).bg || undefined,
+              }}
+            />
           </span>
           <span className="ms-rate-val">{formatPercent(r.rate)}</span>
         </div>

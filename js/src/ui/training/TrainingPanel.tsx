@@ -2,7 +2,7 @@
 // score, moves/s) that a tap or an upward drag turns into a bottom sheet with everything;
 // in a wide cell (JupyterLab) a column beside the canvas. Rendered from the latest
 // complete snapshot only, so a reloaded page that attached to a run shows it at once.
-import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { type PointerEvent as ReactPointerEvent, useEffect, useRef, useState } from "react";
 import { formatCompact, formatInt, hasRun, isLive, type Metrics } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { LiveBoard } from "./LiveBoard";
@@ -34,7 +34,12 @@ export function TrainingPanel() {
   if (!run) return null;
   const mode = side ? "side" : open ? "open" : "peek";
   return (
-    <aside ref={setEl} className={`ms-train ms-train-${mode}`} data-testid="training-panel" data-mode={mode}>
+    <aside
+      ref={setEl}
+      className={`ms-train ms-train-${mode}`}
+      data-testid="training-panel"
+      data-mode={mode}
+    >
       <PanelBar m={metrics} mode={mode} />
       {mode !== "peek" && <PanelBody m={metrics} />}
     </aside>
@@ -95,7 +100,9 @@ function PanelBar({ m, mode }: { m: Metrics; mode: "side" | "open" | "peek" }) {
       className="ms-train-bar"
       data-testid="train-peek"
       aria-expanded={mode !== "peek"}
-      aria-label={mode === "peek" ? "Show training" : mode === "open" ? "Hide training" : "Training"}
+      aria-label={
+        mode === "peek" ? "Show training" : mode === "open" ? "Hide training" : "Training"
+      }
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerEnd}

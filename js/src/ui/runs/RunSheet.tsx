@@ -91,10 +91,12 @@ export function RunSheet() {
 }
 
 function RunTitle({ detail, runId }: { detail: RunDetail | null; runId: string }) {
+  const r = detail?.run;
   return (
     <span className="ms-run-title">
-      {detail && <StatusChip status={detail.run.status} />}
-      <span>Run {runId.slice(2, 8)}</span>
+      {r && <StatusChip status={r.status} />}
+      <span>{r ? `${r.design_name || "Run"} · ${formatStarted(r.started_at)}` : "Run"}</span>
+      <span className="ms-muted" data-testid="run-id">{runId}</span>
     </span>
   );
 }

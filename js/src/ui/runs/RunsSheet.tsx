@@ -119,10 +119,21 @@ function RunRow(props: { run: RunSummary; top: number; now: Date; ticked: boolea
               {t} <b>{formatRate(r.tile_rates[t])}</b>
             </span>
           ))}
+          {evaluated(r) !== null && (
+            <span data-testid="run-eval">
+              eval <b>{formatInt(evaluated(r))}</b>
+            </span>
+          )}
         </span>
       </button>
     </div>
   );
+}
+
+/** The mean score of the run's latest evaluation (the evaluate sheet stores it), if any. */
+function evaluated(r: RunSummary): number | null {
+  const mean = r.evaluation?.mean_score;
+  return typeof mean === "number" && Number.isFinite(mean) ? mean : null;
 }
 
 export function StatusChip({ status }: { status: string }) {

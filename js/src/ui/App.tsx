@@ -13,6 +13,7 @@ import { keepFromHost, useFocusHome } from "./focus";
 import { Header } from "./Header";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
+import { RunSheets } from "./runs";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
 import { TrainingPanel } from "./training/TrainingPanel";
 
@@ -97,6 +98,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <DesignsSheet />
       <ConflictSheet />
       <MetaSheet />
+      <RunSheets />
       <Toast />
     </div>
   );

@@ -54,6 +54,19 @@ export function Header() {
             />
           </span>
         </button>
+        <button
+          type="button"
+          className="ms-icon-btn ms-runs-entry"
+          data-testid="btn-runs"
+          aria-label="Runs"
+          onClick={() => store.openSheet("runs")}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M4 19h16" />
+            <path d="m5 15 4-5 4 3 6-7" />
+          </svg>
+          <span>Runs</span>
+        </button>
         <IconButton
           label="Undo"
           testid="btn-undo"

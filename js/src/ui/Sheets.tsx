@@ -92,6 +92,18 @@ export function DesignsSheet() {
           <span className="ms-settings-caret" aria-hidden="true">›</span>
         </button>
       )}
+      {doc.design_id && (
+        <button className="ms-settings-row" data-testid="btn-history" onClick={() => store.openSheet("history")}>
+          <span className="ms-settings-icon" aria-hidden="true">
+            <svg viewBox="0 0 24 24"><path d="M4 12a8 8 0 1 0 2.4-5.7L4 8.6" /><path d="M4 4v4.6h4.6M12 8v4l3 2" /></svg>
+          </span>
+          <span className="ms-settings-text">
+            <span className="ms-list-name">Revision history</span>
+            <span className="ms-muted">revision {doc.revision} · view and restore earlier ones</span>
+          </span>
+          <span className="ms-settings-caret" aria-hidden="true">›</span>
+        </button>
+      )}
       <form
         className="ms-form ms-new-design"
         onSubmit={(e) => {

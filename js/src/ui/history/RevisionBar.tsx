@@ -1,0 +1,75 @@
+// The bar over the header while a stored revision is on the canvas: says it is read-only,
+// what restoring it would change (marks legend and the changed props), Restore and Close.
+// It covers the header, so undo and the toolbar cannot edit the design behind the view.
+import { useEffect, useState } from "react";
+import { isEmpty } from "../../state/diff";
+import { changeLines, markSummary } from "../../canvas/diffView";
+import { useStudio, useStudioContext } from "../context";
+import { closeRevision, restoreRevision } from "./revisions";
+import { useRevisionView } from "./useRevisionView";
+
+/** Changed props listed before "n more" (the bar must leave the canvas visible). */
+const SHOWN_LINES = 3;
+
+export function RevisionBar() {
+  const { controller } = useStudioContext();
+  const store = controller.store;
+  const viewedRevision = useStudio((s) => s.viewedRevision);
+  const currentRevision = useStudio((s) => s.doc.revision);
+  const revision = useRevisionView();
+  const [expanded, setExpanded] = useState(false);
+
+  // Another design opened (or this one deleted) while viewing: the view ends.
+  useEffect(() => {
+    if (viewedRevision !== null && !revision) closeRevision(store);
+  }, [viewedRevision, revision, store]);
+  useEffect(() => setExpanded(false), [viewedRevision]);
+
+  if (!revision) return null;
+  const { shown, diff, view } = revision;
+  const same = isEmpty(diff);
+  const lines = changeLines(diff);
+  const listed = expanded ? lines : lines.slice(0, SHOWN_LINES);
+  const summary = markSummary(view);
+  return (
+    <section className="ms-rev-bar" data-testid="revision-bar" data-revision={shown.revision} role="region" aria-label={`Revision ${shown.revision}, read-only`}>
+      <div className="ms-rev-bar-head">
+        <div className="ms-rev-bar-title">
+          <strong>Viewing revision {shown.revision} — read-only</strong>
+          <span className="ms-muted">
+            {same ? `Same as the current design (revision ${currentRevision})` : `vs current (rev ${currentRevision}): ${summary || "settings differ"}`}
+          </span>
+        </div>
+        <button className="ms-icon-btn" aria-label="Close revision" data-testid="btn-close-revision" onClick={() => closeRevision(store)}>
+          ✕
+        </button>
+      </div>
+      {!same && (
+        <div className="ms-rev-legend" aria-hidden="true">
+          <span className="ms-rev-key added">only in rev {shown.revision}</span>
+          <span className="ms-rev-key removed">only now</span>
+          <span className="ms-rev-key changed">changed</span>
+        </div>
+      )}
+      {lines.length > 0 && (
+        <ul className="ms-rev-changes" data-testid="revision-changes">
+          {listed.map((l) => (
+            <li key={`${l.where}.${l.what}`} data-where={l.where} data-prop={l.what}>
+              <span className="ms-rev-where">{l.where}</span> {l.what}: <span className="ms-rev-now">{l.now}</span> → <span className="ms-rev-then">{l.then}</span>
+            </li>
+          ))}
+          {lines.length > SHOWN_LINES && (
+            <li>
+              <button className="ms-link" data-testid="revision-changes-more" onClick={() => setExpanded(!expanded)}>
+                {expanded ? "Show fewer" : `${lines.length - SHOWN_LINES} more`}
+              </button>
+            </li>
+          )}
+        </ul>
+      )}
+      <button className="ms-btn ms-btn-primary ms-rev-restore" data-testid="btn-restore" disabled={same} onClick={() => restoreRevision(store, shown)}>
+        Restore revision {shown.revision}
+      </button>
+    </section>
+  );
+}

@@ -12,8 +12,14 @@ import { useRevisionView } from "./useRevisionView";
 const SHOWN_LINES = 3;
 
 export function RevisionBar() {
-  const { controller } = useStudioContext();
+  const { controller, canvas } = useStudioContext();
   const store = controller.store;
+  // The view may have been fitted to the ghosts or panned: show the design as it is now.
+  const leave = (restore: boolean) => {
+    if (restore && revision) restoreRevision(store, revision.shown);
+    else closeRevision(store);
+    requestAnimationFrame(() => canvas.current?.fit());
+  };
   const viewedRevision = useStudio((s) => s.viewedRevision);
   const currentRevision = useStudio((s) => s.doc.revision);
   const revision = useRevisionView();
@@ -40,7 +46,7 @@ export function RevisionBar() {
             {same ? `Same as the current design (revision ${currentRevision})` : `vs current (rev ${currentRevision}): ${summary || "settings differ"}`}
           </span>
         </div>
-        <button className="ms-icon-btn" aria-label="Close revision" data-testid="btn-close-revision" onClick={() => closeRevision(store)}>
+        <button className="ms-icon-btn" aria-label="Close revision" data-testid="btn-close-revision" onClick={() => leave(false)}>
           ✕
         </button>
       </div>
@@ -67,7 +73,7 @@ export function RevisionBar() {
           )}
         </ul>
       )}
-      <button className="ms-btn ms-btn-primary ms-rev-restore" data-testid="btn-restore" disabled={same} onClick={() => restoreRevision(store, shown)}>
+      <button className="ms-btn ms-btn-primary ms-rev-restore" data-testid="btn-restore" disabled={same} onClick={() => leave(true)}>
         Restore revision {shown.revision}
       </button>
     </section>

@@ -32,6 +32,8 @@ const SNAP: [number, number] = [GRID, GRID];
 const defaultEdgeOptions = { type: "flow", markerEnd: MARKER };
 const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
 const NO_ISSUES = new Map<string, never>();
+/** React Flow's switches for a stored revision on show: nothing to drag, wire or pick. */
+const READ_ONLY = { nodesDraggable: false, nodesConnectable: false, elementsSelectable: false } as const;
 
 export function Canvas() {
   const { controller, canvas } = useStudioContext();
@@ -159,9 +161,7 @@ export function Canvas() {
       onEdgesChange={onEdgesChange}
       onConnect={onConnect}
       isValidConnection={isValidConnection}
-      nodesDraggable={!readOnly}
-      nodesConnectable={!readOnly}
-      elementsSelectable={!readOnly}
+      {...(readOnly ? READ_ONLY : null)}
       snapToGrid
       snapGrid={SNAP}
       minZoom={MIN_ZOOM}

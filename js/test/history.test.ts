@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { StudioStore } from "../src/state/store";
 import { ago, runCount, validity } from "../src/ui/history/format";
 import { closeRevision, openRevision, restoreRevision, shelfOf, viewedOf, type Command, type ShownRevision } from "../src/ui/history/revisions";
+import { isEditKey } from "../src/ui/history/RevisionBar";
 import { visibleRows } from "../src/ui/history/virtual";
 import type { Design } from "../src/types";
 
@@ -107,4 +108,12 @@ test("rows say their age, validity and runs in words", () => {
   assert.equal(validity({ valid: false, errors: 1 }), "1 error");
   assert.equal(validity({ valid: false, errors: 3 }), "3 errors");
   assert.deepEqual([0, 1, 2].map(runCount), ["no runs", "1 run", "2 runs"]);
+});
+
+test("the keys that would edit behind a shown revision are the page's editing keys", () => {
+  const key = (k: string, mod = false) => ({ key: k, ctrlKey: mod, metaKey: false });
+  for (const k of [key("z", true), key("Z", true), key("y", true), key("Delete"), key("Backspace"), key("ArrowUp")]) {
+    assert.ok(isEditKey(k), k.key);
+  }
+  for (const k of [key("z"), key("Escape"), key("c", true), key("a")]) assert.ok(!isEditKey(k), k.key);
 });

@@ -46,6 +46,15 @@ def test_history_views_restores_and_undoes_in_a_notebook_cell(nb: Notebook):  # 
     nb.by("revision-bar").scroll_into_view_if_needed()
     shot(nb, "history-jupyterlab-view")
 
+    # the canvas has the focus: undo and delete keys do nothing behind the view
+    seq = nb.state("s.seq")
+    nb.by("btn-fit").click()
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Delete")
+    page.wait_for_timeout(300)
+    assert nb.state("s.seq") == seq
+    assert nb.by("revision-bar").is_visible()
+
     nb.by("btn-restore").click()
     nb.by("revision-bar").wait_for(state="detached")
     nb.by(f"block-{added}").wait_for(state="detached")

@@ -9,6 +9,7 @@ import { detailAt } from "../geometry";
 import type { BlockState } from "../state/selectors";
 import { MOE_TYPE } from "../training/heat";
 import type { BlockSpec, Component } from "../types";
+import type { DiffMark } from "./diffView";
 import { MoeHeat } from "./MoeHeat";
 
 export interface BlockData extends Record<string, unknown> {
@@ -20,6 +21,8 @@ export interface BlockData extends Record<string, unknown> {
   /** Canvas units its port targets may reach out (half the gap to a facing card). */
   roomUp?: number;
   roomDown?: number;
+  /** Its difference to the current design, when a stored revision is shown. */
+  diff?: DiffMark;
 }
 
 export type BlockNodeType = Node<BlockData, "block">;
@@ -46,11 +49,12 @@ function BlockNodeView({
   const hasOut = !spec || spec.outputs.length > 0;
   return (
     <div
-      className={`ms-block${lod ? " ms-lod" : detail === "title" ? " ms-brief" : ""}${selected ? " ms-selected" : ""}${component.type === MOE_TYPE ? " ms-moe" : ""}`}
+      className={`ms-block${lod ? " ms-lod" : detail === "title" ? " ms-brief" : ""}${selected ? " ms-selected" : ""}${component.type === MOE_TYPE ? " ms-moe" : ""}${data.diff ? ` ms-diff-${data.diff}` : ""}`}
       data-testid={`block-${id}`}
       data-x={Math.round(positionAbsoluteX)}
       data-y={Math.round(positionAbsoluteY)}
       data-state={state}
+      data-diff={data.diff}
       title={data.messages || undefined}
       style={style}
     >

@@ -31,6 +31,7 @@ import { connect, connectionProblem, moveBlocks } from "../state/design";
 import { issuesByBlock, shownValidation } from "../state/selectors";
 import type { Position } from "../types";
 import { useStudio, useStudioContext } from "../ui/context";
+import { useRevisionView } from "../ui/history/useRevisionView";
 import { BlockNode, type BlockNodeType } from "./BlockNode";
 import { FlowEdge } from "./FlowEdge";
 import { installLongPress, installPinchOnItems } from "./gestures";
@@ -42,11 +43,25 @@ const edgeTypes = { flow: FlowEdge };
 const SNAP: [number, number] = [GRID, GRID];
 const defaultEdgeOptions = { type: "flow", markerEnd: MARKER };
 const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
+const NO_ISSUES = new Map<string, never>();
+/** React Flow's switches for a stored revision on show: nothing to drag, wire or pick. */
+const READ_ONLY = {
+  nodesDraggable: false,
+  nodesConnectable: false,
+  elementsSelectable: false,
+} as const;
 
 export function Canvas() {
   const { controller, canvas } = useStudioContext();
   const store = controller.store;
-  const design = useStudio((s) => s.history.present);
+  const present = useStudio((s) => s.history.present);
+  // A stored revision shown from the history sheet: drawn with its diff marks, read-only
+  // (no drag, connect, select or long-press reaches the design).
+  const revision = useRevisionView();
+  const readOnly = revision !== null;
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
+  const design = revision?.view.design ?? present;
   const catalog = useStudio((s) => s.catalog);
   const result = useStudio(selectResult);
   const selectedNodes = useStudio((s) => s.selectedNodes);
@@ -55,7 +70,7 @@ export function Canvas() {
   // In a notebook cell the wheel scrolls the notebook (a canvas that ate it would trap
   // the page); Ctrl+wheel and trackpad pinches still zoom. The full-page app zooms.
   const embedded = !controller.bridge.trait<boolean>("fullscreen");
-  const issues = useMemo(() => issuesByBlock(result), [result]);
+  const issues = useMemo(() => (readOnly ? NO_ISSUES : issuesByBlock(result)), [result, readOnly]);
   const selectedSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const rooms = useMemo(() => portRooms(design.components), [design.components]);
   // Zoomed in, only the cards on screen are in the page (bench: a 200-block pinch went
@@ -83,11 +98,13 @@ export function Canvas() {
   }, []);
 
   useLayoutEffect(() => {
-    setNodes((prev) => reconcileNodes(prev, design, catalog, issues, selectedSet, rooms));
-  }, [design, catalog, issues, selectedSet, rooms]);
+    setNodes((prev) =>
+      reconcileNodes(prev, design, catalog, issues, selectedSet, rooms, revision?.view.marks),
+    );
+  }, [design, catalog, issues, selectedSet, rooms, revision]);
   useLayoutEffect(() => {
-    setEdges((prev) => reconcileEdges(prev, design, selectedEdges));
-  }, [design, selectedEdges]);
+    setEdges((prev) => reconcileEdges(prev, design, selectedEdges, revision?.view.edgeMarks));
+  }, [design, selectedEdges, revision]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<BlockNodeType>[]) => {
@@ -106,10 +123,10 @@ export function Canvas() {
             if (n) done.set(c.id, { x: Math.round(n.position.x), y: Math.round(n.position.y) });
           }
         }
-        if (done.size) store.edit((d) => moveBlocks(d, done));
+        if (done.size && !readOnlyRef.current) store.edit((d) => moveBlocks(d, done));
       }
       // A tap on a port is for connecting: it does not select (and open the inspector).
-      if (selection.length && !portTap.current) {
+      if (selection.length && !portTap.current && !readOnlyRef.current) {
         const sel = new Set(store.getState().selectedNodes);
         for (const c of selection)
           if (c.type === "select") c.selected ? sel.add(c.id) : sel.delete(c.id);
@@ -137,6 +154,7 @@ export function Canvas() {
   const onConnect = useCallback(
     (c: Connection) => {
       if (!catalog) return;
+      if (readOnlyRef.current) return;
       const problem = connectionProblem(store.design, catalog, c.source, c.target);
       if (problem) store.toast(problem, "error");
       else store.edit((d) => connect(d, c.source, c.target));
@@ -145,7 +163,7 @@ export function Canvas() {
   );
 
   return (
-    <div ref={wrapper} className="ms-flow">
+    <div ref={wrapper} className="ms-flow" data-readonly={readOnly || undefined}>
       <ReactFlow<BlockNodeType, FlowEdgeT>
         nodes={nodes}
         edges={edges}
@@ -157,6 +175,7 @@ export function Canvas() {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         isValidConnection={isValidConnection}
+        {...(readOnly ? READ_ONLY : null)}
         snapToGrid
         snapGrid={SNAP}
         minZoom={MIN_ZOOM}
@@ -307,6 +326,7 @@ function CanvasBindings({
       (v) => void rf.setViewport({ ...v, zoom: clampZoom(v.zoom) }),
     );
     const offPress = installLongPress(el, (id) => {
+      if (controller.store.getState().viewedRevision !== null) return; // read-only view
       controller.store.select([id]);
       controller.store.openSheet("actions", id);
       navigator.vibrate?.(10);

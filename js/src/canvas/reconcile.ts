@@ -7,6 +7,9 @@ import { edgeKey } from "../state/design";
 import type { BlockIssues } from "../state/selectors";
 import type { Catalog, Design, Edge } from "../types";
 import type { BlockNodeType } from "./BlockNode";
+import type { DiffMark } from "./diffView";
+
+const NO_MARKS: ReadonlyMap<string, DiffMark> = new Map();
 
 export function reconcileNodes(
   prev: BlockNodeType[],
@@ -15,6 +18,7 @@ export function reconcileNodes(
   issues: Map<string, BlockIssues>,
   selected: Set<string>,
   rooms: Map<string, PortRoom> = new Map(),
+  marks: ReadonlyMap<string, DiffMark> = NO_MARKS,
 ): BlockNodeType[] {
   const before = new Map(prev.map((n) => [n.id, n]));
   let same = prev.length === design.components.length;
@@ -26,8 +30,9 @@ export function reconcileNodes(
     const spec = catalog ? blockSpec(catalog, c.type) : undefined;
     const isSelected = selected.has(c.id);
     const room = rooms.get(c.id);
-    const roomUp = room?.up,
-      roomDown = room?.down;
+    const roomUp = room?.up;
+    const roomDown = room?.down;
+    const diff = marks.get(c.id);
     if (
       p &&
       p.data.component === c &&
@@ -36,6 +41,7 @@ export function reconcileNodes(
       p.data.messages === messages &&
       p.data.roomUp === roomUp &&
       p.data.roomDown === roomDown &&
+      p.data.diff === diff &&
       !!p.selected === isSelected &&
       (p.dragging || (p.position.x === c.position.x && p.position.y === c.position.y))
     ) {
@@ -49,7 +55,7 @@ export function reconcileNodes(
       type: "block" as const,
       position: p?.dragging ? p.position : c.position,
       selected: isSelected,
-      data: { component: c, spec, state, messages, roomUp, roomDown },
+      data: { component: c, spec, state, messages, roomUp, roomDown, diff },
     } as BlockNodeType;
   });
   return same ? prev : next;
@@ -57,7 +63,12 @@ export function reconcileNodes(
 
 export const MARKER = { type: MarkerType.ArrowClosed, width: 16, height: 16 };
 
-export function reconcileEdges(prev: FlowEdgeT[], design: Design, selected: Edge[]): FlowEdgeT[] {
+export function reconcileEdges(
+  prev: FlowEdgeT[],
+  design: Design,
+  selected: Edge[],
+  marks: ReadonlyMap<string, DiffMark> = NO_MARKS,
+): FlowEdgeT[] {
   const sel = new Set(selected.map(([a, b]) => edgeKey(a, b)));
   const before = new Map(prev.map((e) => [e.id, e]));
   let same = prev.length === design.edges.length;
@@ -65,12 +76,21 @@ export function reconcileEdges(prev: FlowEdgeT[], design: Design, selected: Edge
     const id = edgeKey(src, dst);
     const p = before.get(id);
     const isSelected = sel.has(id);
-    if (p && !!p.selected === isSelected) {
+    const diff = marks.get(id);
+    if (p && !!p.selected === isSelected && p.data?.diff === diff) {
       if (prev[i] !== p) same = false;
       return p;
     }
     same = false;
-    return { id, source: src, target: dst, type: "flow", markerEnd: MARKER, selected: isSelected };
+    return {
+      id,
+      source: src,
+      target: dst,
+      type: "flow",
+      markerEnd: MARKER,
+      selected: isSelected,
+      data: { diff },
+    };
   });
   return same ? prev : next;
 }

@@ -11,6 +11,7 @@ import { useStudio, useStudioContext } from "./context";
 import { MetaSheet } from "./DesignSheets";
 import { keepFromHost, useFocusHome } from "./focus";
 import { Header } from "./Header";
+import { History } from "./history/History";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { RunSheets } from "./runs";
@@ -99,6 +100,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <ConflictSheet />
       <MetaSheet />
       <RunSheets />
+      <History />
       <Toast />
     </div>
   );

@@ -73,6 +73,8 @@ export function DesignsSheet() {
   const sheet = useStudio((s) => s.sheet);
   const designs = useStudio((s) => s.designs);
   const doc = useStudio((s) => s.doc);
+  // The kernel's limit (ids.MAX_NAME_CHARS), so the field stops where the kernel would refuse.
+  const nameLimit = useStudio((s) => s.catalog?.limits.max_name_length);
   const [name, setName] = useState("");
   const [template, setTemplate] = useState("");
   const [renaming, setRenaming] = useState<string | null>(null);
@@ -109,6 +111,30 @@ export function DesignsSheet() {
             </span>
           </button>
         )}
+        {doc.design_id && (
+          <button
+            type="button"
+            className="ms-settings-row"
+            data-testid="btn-history"
+            onClick={() => store.openSheet("history")}
+          >
+            <span className="ms-settings-icon">
+              <Icon>
+                <path d="M4 12a8 8 0 1 0 2.4-5.7L4 8.6" />
+                <path d="M4 4v4.6h4.6M12 8v4l3 2" />
+              </Icon>
+            </span>
+            <span className="ms-settings-text">
+              <span className="ms-list-name">Revision history</span>
+              <span className="ms-muted">
+                revision {doc.revision} · view and restore earlier ones
+              </span>
+            </span>
+            <span className="ms-settings-caret" aria-hidden="true">
+              ›
+            </span>
+          </button>
+        )}
         <form
           className="ms-form ms-new-design"
           onSubmit={(e) => {
@@ -128,7 +154,7 @@ export function DesignsSheet() {
             data-testid="new-design-name"
             placeholder="New design name"
             value={name}
-            maxLength={120}
+            maxLength={nameLimit}
             onChange={(e) => setName(e.target.value)}
           />
           {templates.length > 0 && (
@@ -173,7 +199,7 @@ export function DesignsSheet() {
                     // biome-ignore lint/a11y/noAutofocus: the user just tapped Rename; the field replaces the row they tapped
                     autoFocus
                     value={newName}
-                    maxLength={120}
+                    maxLength={nameLimit}
                     onChange={(e) => setNewName(e.target.value)}
                   />
                   <button className="ms-btn ms-btn-primary" type="submit" data-testid="rename-save">

@@ -47,6 +47,7 @@ MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
 # Before the first update is timed, a minibatch (forward, backward, Adam) is guessed to cost
 # this many forward passes over as many boards; the first measurement replaces the guess.
 UPDATE_COST_GUESS = 4.0
+PRECISIONS = ("float32", "bfloat16")
 
 
 @dataclass
@@ -85,6 +86,9 @@ class PPOConfig:
     """torch threads for training (0: torch's default); 1 avoids OpenMP spin-waits (FINDINGS)"""
     score_window: int = 200
     """finished games averaged for the recent mean score and max-tile rates"""
+    precision: str = "float32"
+    """"float32", or "bfloat16": forward passes under autocast (matmuls in bfloat16; weights,
+    Adam and the losses stay float32), faster where the hardware has bfloat16 (bench_templates)"""
     device: str = "auto"
     """where the model, rollout tensors and updates run: "auto" (CUDA when present, else the
     CPU), "cpu", "cuda" or "cuda:N"; the engine and checkpoints stay on the CPU"""
@@ -231,6 +235,8 @@ class PPOTrainer:
         if cfg.torch_threads:
             torch.set_num_threads(cfg.torch_threads)
         self.device = resolve_device(cfg.device)
+        if cfg.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         torch.manual_seed(cfg.seed)
         # Built on the CPU, then moved: the same seed gives the same weights on any device.
         self.model = (model if model is not None else build_model(design)).to(self.device)
@@ -251,6 +257,13 @@ class PPOTrainer:
 
     def _on_device(self, x: np.ndarray) -> Tensor:
         return torch.from_numpy(x).to(self.device)
+
+    def _forward(self, boards: Tensor) -> tuple[Tensor, Tensor, Any]:
+        """Logits and value in float32 (whatever the precision) and the pass's extras."""
+        with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                            enabled=self.config.precision == "bfloat16"):
+            logits, value, extras = self.model.forward_all(boards)
+        return logits.float(), value.float(), extras
 
     # --- rollout -------------------------------------------------------------------------
     def _update_seconds_for(self, steps: int) -> float:
@@ -284,14 +297,14 @@ class PPOTrainer:
                     break
             r.obs[t] = game.obs
             r.legal[t] = game.legal
-            logits, value, extras = model.forward_all(self._on_device(r.obs[t]))
+            logits, value, extras = self._forward(self._on_device(r.obs[t]))
             logp_all = F.log_softmax(masked_logits(logits, self._on_device(r.legal[t])), dim=-1)
             # Sampled on the CPU with the CPU generator: the same moves on any device.
-            logp_all = logp_all.float().cpu()
+            logp_all = logp_all.cpu()
             action = torch.multinomial(logp_all.exp(), 1, generator=self.sampler).squeeze(1)
             r.actions[t] = action.numpy()
             r.logprobs[t] = logp_all.gather(1, action.unsqueeze(1)).squeeze(1).numpy()
-            r.values[t] = value.float().cpu().numpy()
+            r.values[t] = value.cpu().numpy()
             for st in extras.moe:
                 usage_sums[st.node] = usage_sums.get(st.node, 0) + st.usage
             outcome = game.step(r.actions[t])
@@ -302,7 +315,7 @@ class PPOTrainer:
             if finished["index"].size:
                 r.final_max_exp[t, finished["index"]] = np.log2(finished["max_tile"])
                 self.stats.add(finished["score"], finished["max_tile"])
-        r.values[s] = model(self._on_device(game.obs))[1].float().cpu().numpy()
+        r.values[s] = self._forward(self._on_device(game.obs))[1].cpu().numpy()
         self._step_cost = (time.monotonic() - started) / s
         self.global_step += s * n
         self.expert_usage = {model.block_id(node): (u / s).tolist()
@@ -356,7 +369,7 @@ class PPOTrainer:
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 mb = mb.to(self.device)
-                logits, value, extras = model.forward_all(b_obs[mb])
+                logits, value, extras = self._forward(b_obs[mb])
                 logp_all = F.log_softmax(masked_logits(logits, b_legal[mb]), dim=-1)
                 new_logp = logp_all.gather(1, b_actions[mb].unsqueeze(1)).squeeze(1)
                 entropy = -(logp_all.exp() * logp_all).sum(-1).mean()
@@ -398,6 +411,7 @@ class PPOTrainer:
         total = torch.zeros((), device=self.device)
         for head in self.model.aux_heads():
             pred = extras.aux.get(head.node)
+            pred = pred if pred is None else pred.float()
             if pred is None or head.node not in b_aux:
                 continue
             target, valid = (x[mb] for x in b_aux[head.node])

@@ -339,7 +339,7 @@ class PPOTrainer:
     # --- update --------------------------------------------------------------------------
     def update(self, r: Rollout, deadline: float | None = None) -> dict[str, float]:
         """``update_epochs`` passes of minibatch steps over the rollout; none starts after
-        ``deadline`` (``time.monotonic()`` seconds)."""
+        ``deadline`` (``time.monotonic()`` seconds). Returns the mean losses."""
         cfg, model = self.config, self.model
         adv, ret = self.advantages(r)
         aux = {}
@@ -397,8 +397,9 @@ class PPOTrainer:
                     # per minibatch.
                     totals[k] = totals.get(k, 0.0) + v.detach().float()
                 count += 1
-        if count:
-            self._minibatch_cost = (time.monotonic() - started) / count
+        if not count:  # the deadline came first: the last update's losses still stand
+            return self.last_losses
+        self._minibatch_cost = (time.monotonic() - started) / count
         losses = {k: float(v) / count for k, v in totals.items()}
         self.lb_loss = losses.get("load_balance", 0.0)
         var_y = float(np.var(ret))

@@ -13,6 +13,7 @@ conditions), and reports medians of
     python bench/bench_templates.py                    # 3 rounds of 20 s per template
     python bench/bench_templates.py --seconds 8 --rounds 5 --templates tiny,transformer
     python bench/bench_templates.py --device cuda      # the GPU row (where CUDA is present)
+    python bench/bench_templates.py --precision bfloat16
 
 One torch thread and OMP_NUM_THREADS=1, as the trainer uses by default.
 """
@@ -34,9 +35,10 @@ from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer  # noqa: E402
 BASELINE = "tiny"
 
 
-def measure(design: dict, seconds: float, device: str, seed: int = 0) -> dict[str, float]:
+def measure(design: dict, seconds: float, device: str, precision: str = "float32",
+            seed: int = 0) -> dict[str, float]:
     """Train a fresh trainer for ``seconds`` of wall clock; moves/s and the update's share."""
-    trainer = PPOTrainer(design, PPOConfig(seed=seed, device=device))
+    trainer = PPOTrainer(design, PPOConfig(seed=seed, device=device, precision=precision))
     wall0, cpu0 = time.monotonic(), time.process_time()
     while time.monotonic() - wall0 < seconds:
         trainer.set_progress((time.monotonic() - wall0) / seconds)
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--templates", default=",".join(ms.templates()))
     parser.add_argument("--device", default="cpu", help='"cpu", "cuda", "cuda:N" or "auto"')
+    parser.add_argument("--precision", default="float32", help='"float32" or "bfloat16"')
     args = parser.parse_args()
     torch.set_num_threads(1)
     templates = ms.templates()
@@ -65,7 +68,8 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
     for r in range(args.rounds):
         for name in names:
-            runs[name].append(measure(templates[name], args.seconds, args.device, seed=r))
+            runs[name].append(measure(templates[name], args.seconds, args.device,
+                                      args.precision, seed=r))
             last = runs[name][-1]
             print(f"  round {r + 1} {name:<14}{last['wall_mps']:>10,.0f} moves/s wall "
                   f"{last['cpu_mps']:>10,.0f} moves/s cpu  update {last['update_share']:.0%}  "
@@ -75,8 +79,8 @@ def main() -> None:
         return statistics.median(x[key] for x in runs[name])
 
     base_wall, base_cpu = med(BASELINE, "wall_mps"), med(BASELINE, "cpu_mps")
-    print(f"\nTraining throughput on {args.device} ({args.rounds} alternating rounds of "
-          f"{args.seconds:.0f} s per template, medians, 1 torch thread)")
+    print(f"\nTraining throughput on {args.device}, {args.precision} ({args.rounds} alternating "
+          f"rounds of {args.seconds:.0f} s per template, medians, 1 torch thread)")
     print(f"  {'template':<14}{'params':>9}{'moves/s':>10}{'(cpu)':>10}{'update':>8}"
           f"{'x tiny':>8}{'(cpu)':>7}  per round (x tiny, wall)")
     for name in names:

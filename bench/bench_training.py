@@ -12,6 +12,9 @@
     python bench/bench_training.py --quick           # 10 s throughput, 60 s learning
     python bench/bench_training.py --skip-learning
 
+Where CUDA is present, the throughput table gets a GPU row: our trainer with
+``PPOConfig(device="cuda")`` in the same alternating rounds.
+
 Needs `pip install stable-baselines3` (a benchmark-only dependency).
 """
 
@@ -34,13 +37,13 @@ from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer  # noqa: E402
 DESIGN = "tiny"
 
 
-def ours(seconds: float, seed: int = 0) -> tuple[PPOTrainer, float]:
-    trainer = PPOTrainer(ms.templates()[DESIGN], PPOConfig(seed=seed))
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        trainer.set_progress((time.perf_counter() - start) / seconds)
-        trainer.train_iteration()
-    return trainer, trainer.global_step / (time.perf_counter() - start)
+def ours(seconds: float, seed: int = 0, device: str = "cpu") -> tuple[PPOTrainer, float]:
+    trainer = PPOTrainer(ms.templates()[DESIGN], PPOConfig(seed=seed, device=device))
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        trainer.set_progress((time.monotonic() - start) / seconds)
+        trainer.train_iteration(deadline=start + seconds)
+    return trainer, trainer.global_step / (time.monotonic() - start)
 
 
 def sb3(seconds: float, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -94,12 +97,15 @@ def main() -> None:
 
     # Alternate the two trainers for several rounds: the machine is shared and noisy, and
     # interleaving exposes both to the same conditions; report medians.
-    ours_rates, sb3_rates = [], []
+    ours_rates, sb3_rates, gpu_rates = [], [], []
     for _ in range(args.rounds):
         trainer, sps = ours(tp_s)
         ours_rates.append(sps)
         sb3_model, sps = sb3(tp_s)
         sb3_rates.append(sps)
+        if torch.cuda.is_available():
+            _, sps = ours(tp_s, device="cuda")
+            gpu_rates.append(sps)
     ours_sps, sb3_sps = statistics.median(ours_rates), statistics.median(sb3_rates)
     print(f"\nThroughput ({args.rounds} alternating rounds of {tp_s:.0f} s each, medians, "
           "1 torch thread)")
@@ -108,6 +114,10 @@ def main() -> None:
           f"{ours_sps:>14,.0f}  {', '.join(f'{r:,.0f}' for r in ours_rates)}")
     print(f"  {'SB3 PPO MlpPolicy [256,256]':<28}{params_of(sb3_model.policy):>10}"
           f"{sb3_sps:>14,.0f}  {', '.join(f'{r:,.0f}' for r in sb3_rates)}")
+    if gpu_rates:
+        name = f"Model Studio PPO ({DESIGN}, {torch.cuda.get_device_name(0)})"
+        print(f"  {name[:27]:<28}{params_of(trainer.model):>10}"
+              f"{statistics.median(gpu_rates):>14,.0f}  {', '.join(f'{r:,.0f}' for r in gpu_rates)}")
     print(f"  ratio: {ours_sps / sb3_sps:.1f}x (per round: "
           f"{', '.join(f'{a / b:.1f}x' for a, b in zip(ours_rates, sb3_rates))})")
 

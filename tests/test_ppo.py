@@ -122,3 +122,26 @@ def test_resuming_from_a_checkpoint_continues_exactly(tmp_path) -> None:
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert original.global_step == resumed.global_step
     assert np.array_equal(original.game.boards, resumed.game.boards)
+
+
+def test_bfloat16_precision_trains_in_float32_outputs_and_repeats_exactly() -> None:
+    def run() -> PPOTrainer:
+        trainer = PPOTrainer(ms.templates()["moe"], small_config(precision="bfloat16", seed=2))
+        for _ in range(2):
+            trainer.train_iteration()
+        return trainer
+
+    a, b = run(), run()
+    assert all(np.isfinite(v) for v in a.last_losses.values())
+    assert all(p.dtype == torch.float32 for p in a.model.parameters())  # weights stay float32
+    sa, sb = a.model.state_dict(), b.model.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    fp32 = PPOTrainer(ms.templates()["moe"], small_config(seed=2))
+    for _ in range(2):
+        fp32.train_iteration()
+    assert any(not torch.equal(sa[k], fp32.model.state_dict()[k]) for k in sa)
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    with pytest.raises(ValueError, match="precision"):
+        PPOTrainer(ms.templates()["tiny"], small_config(precision="float16"))

@@ -126,11 +126,14 @@ class TransformerLayer(Layer):
 
     def block(self, x: Tensor, extras: Extras) -> Tensor:
         b, t, d = x.shape
-        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
-        q, k, v = (z.reshape(b, t, self.n_heads, d // self.n_heads).transpose(1, 2)
-                   for z in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v)
-        y = y.transpose(1, 2).reshape(b, t, d)
+        head = d // self.n_heads
+        # One copy into head-major [3, B, H, T, head] keeps every attention matmul on MKL's
+        # batched GEMM; strided views and SDPA's CPU flash kernel, which are built for long
+        # sequences, cost 15% more of a training step over 16 tokens (bench_templates).
+        qkv = self.qkv(self.ln1(x)).reshape(b, t, 3, self.n_heads, head)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).contiguous().unbind(0)
+        att = (q * head ** -0.5) @ k.transpose(-1, -2)
+        y = (att.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, t, d)
         x = x + self.drop(self.proj(y))
         return x + self.drop(self.fc2(self.act(self.fc1(self.ln2(x)))))
 
@@ -188,9 +191,14 @@ class MoELayer(Layer):
         return x + y.reshape(b, t, d)
 
     def _dense(self, h: Tensor, gate: Tensor) -> Tensor:
-        hid = F.gelu(torch.einsum("nd,edh->neh", h, self.w1) + self.b1)
-        out = torch.einsum("neh,ehd->ned", hid, self.w2) + self.b2
-        return torch.einsum("ne,ned->nd", gate, out)
+        # Every expert side by side as two plain GEMMs: [N, d] @ [d, E*h], then the gated
+        # hidden [N, E*h] @ [E*h, d] sums the experts' outputs in its contraction. Same
+        # function as mixing each expert's output by its gate, without per-expert batched
+        # matmuls or strided intermediates (16% less of a training step).
+        e, d, hidden = self.w1.shape
+        hid = F.gelu(torch.addmm(self.b1.reshape(-1), h, self.w1.transpose(0, 1).reshape(d, -1)))
+        hid = (hid.view(-1, e, hidden) * gate.unsqueeze(-1)).view(-1, e * hidden)
+        return torch.addmm(gate @ self.b2, hid, self.w2.reshape(e * hidden, d))
 
     def _sparse(self, h: Tensor, top_i: Tensor, top_p: Tensor) -> Tensor:
         y = torch.zeros_like(h)

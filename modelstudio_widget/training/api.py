@@ -40,6 +40,15 @@ def _progress_bar(total: float, unit: str) -> Any:
     return tqdm(total=total, unit=unit, leave=True, dynamic_ncols=True)
 
 
+def _score_label(snap: dict[str, Any]) -> str:
+    """The recent mean score; until a game has finished, the mean score of the games in play
+    (marked "playing": on a large design a short budget may not finish one game)."""
+    if snap.get("mean_score") is not None:
+        return f"{snap['mean_score']:.0f}"
+    playing = snap.get("playing_score")
+    return f"{playing:.0f} playing" if playing else "-"
+
+
 def train(design: dict[str, Any], seconds: float | None = None, steps: int | None = None,
           seed: int = 0, *, config: PPOConfig | None = None,
           workspace: str | os.PathLike[str] | None = None, progress: bool = True,
@@ -65,8 +74,7 @@ def train(design: dict[str, Any], seconds: float | None = None, steps: int | Non
                 snap = manager.snapshot()
                 done = time.monotonic() - start if seconds else snap["global_step"]
                 bar.n = min(done, bar.total)
-                score = snap.get("mean_score")
-                bar.set_postfix(score=f"{score:.0f}" if score else "-", refresh=False)
+                bar.set_postfix(score=_score_label(snap), refresh=False)
                 bar.refresh()
         if bar is not None:
             bar.n = bar.total

@@ -57,6 +57,13 @@ class _Budget:
     started: float = 0.0
     start_step: int = 0
 
+    def deadline(self) -> float | None:
+        """When a time budget ends (``time.monotonic()`` seconds), if it has one."""
+        return self.started + self.seconds if self.seconds else None
+
+    def moves_left(self, step: int) -> int | None:
+        return self.steps - (step - self.start_step) if self.steps else None
+
     def progress(self, step: int) -> float:
         parts = []
         if self.seconds:
@@ -275,7 +282,11 @@ class TrainingManager:
         try:
             if self._budget.seconds or self._budget.steps:
                 trainer.set_progress(self._budget.progress(trainer.global_step))
-            metrics = trainer.train_iteration()
+            # The trainer ends its iteration by the budget's end (it cuts the rollout short
+            # and stops updating there): a budget ends on time, not an iteration later.
+            metrics = trainer.train_iteration(deadline=self._budget.deadline(),
+                                              max_moves=self._budget.moves_left(
+                                                  trainer.global_step))
             sps = metrics["env_steps_per_second"]
             self._sps = sps if self._sps is None else 0.8 * self._sps + 0.2 * sps
         except Exception as exc:

@@ -15,6 +15,12 @@ game score.
 
 The trainer runs on one torch thread by default: on a 2-core machine, OpenMP spin-waiting
 otherwise makes training 10-100x slower whenever anything else runs (FINDINGS).
+
+A time budget is a promise: ``train_iteration(deadline=...)`` cuts its rollout short when
+the rest of the rollout and its update would run past the deadline (sizing it from the
+measured cost of a rollout step and of a minibatch), and stops updating at the deadline.
+Without a deadline an iteration is always ``num_steps`` moves per game, so seeded runs
+repeat exactly.
 """
 
 from __future__ import annotations
@@ -34,9 +40,14 @@ from modelstudio_widget.build.base import GameTransformer
 from modelstudio_widget.build.codegen import build_model
 from modelstudio_widget.design.catalog import TRAIN_BATCH
 from modelstudio_widget.game.engine import BatchedGame
+from modelstudio_widget.training.device import resolve_device, to_cpu
 from modelstudio_widget.training.tile_rates import max_tile_rates
 
 MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
+# Before the first update is timed, a minibatch (forward, backward, Adam) is guessed to cost
+# this many forward passes over as many boards; the first measurement replaces the guess.
+UPDATE_COST_GUESS = 4.0
+PRECISIONS = ("float32", "bfloat16")
 
 
 @dataclass
@@ -75,10 +86,20 @@ class PPOConfig:
     """torch threads for training (0: torch's default); 1 avoids OpenMP spin-waits (FINDINGS)"""
     score_window: int = 200
     """finished games averaged for the recent mean score and max-tile rates"""
+    precision: str = "float32"
+    """"float32", or "bfloat16": forward passes under autocast (matmuls in bfloat16; weights,
+    Adam and the losses stay float32), faster where the hardware has bfloat16 (bench_templates)"""
+    device: str = "auto"
+    """where the model, rollout tensors and updates run: "auto" (CUDA when present, else the
+    CPU), "cpu", "cuda" or "cuda:N"; the engine and checkpoints stay on the CPU"""
 
     @property
     def batch_size(self) -> int:
         return self.num_envs * self.num_steps
+
+    def minibatches(self, steps: int) -> int:
+        """Gradient steps over a rollout of ``steps`` moves per game (all epochs)."""
+        return self.update_epochs * math.ceil(steps * self.num_envs / self.minibatch_size)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,6 +172,11 @@ class Rollout:
             final_max_exp=np.empty((steps, envs), dtype=np.float32),
         )
 
+    def first(self, steps: int) -> Rollout:
+        """The first ``steps`` moves (views: a rollout cut short keeps filling them)."""
+        return Rollout(**{f.name: getattr(self, f.name)[:steps + (f.name == "values")]
+                          for f in fields(self)})
+
 
 def transform_rewards(rewards: np.ndarray, how: str) -> np.ndarray:
     if how == "log":
@@ -208,8 +234,12 @@ class PPOTrainer:
         self.design = design
         if cfg.torch_threads:
             torch.set_num_threads(cfg.torch_threads)
+        self.device = resolve_device(cfg.device)
+        if cfg.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         torch.manual_seed(cfg.seed)
-        self.model = model if model is not None else build_model(design)
+        # Built on the CPU, then moved: the same seed gives the same weights on any device.
+        self.model = (model if model is not None else build_model(design)).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.learning_rate,
                                           eps=1e-5)
         self.sampler = torch.Generator().manual_seed(cfg.seed)
@@ -222,24 +252,59 @@ class PPOTrainer:
         self.lb_loss: float = 0.0  # mean load-balancing loss of the last update
         self._rollout_seconds = 0.0
         self._update_seconds = 0.0
+        self._step_cost: float | None = None  # seconds per rollout step (all games), measured
+        self._minibatch_cost: float | None = None  # seconds per gradient step, measured
+
+    def _on_device(self, x: np.ndarray) -> Tensor:
+        return torch.from_numpy(x).to(self.device)
+
+    def _forward(self, boards: Tensor) -> tuple[Tensor, Tensor, Any]:
+        """Logits and value in float32 (whatever the precision) and the pass's extras."""
+        with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                            enabled=self.config.precision == "bfloat16"):
+            logits, value, extras = self.model.forward_all(boards)
+        return logits.float(), value.float(), extras
 
     # --- rollout -------------------------------------------------------------------------
+    def _update_seconds_for(self, steps: int) -> float:
+        """Expected seconds of the update over a rollout of ``steps`` moves per game."""
+        cfg = self.config
+        per_minibatch = self._minibatch_cost
+        if per_minibatch is None:
+            per_minibatch = (UPDATE_COST_GUESS * (self._step_cost or 0.0)
+                             * cfg.minibatch_size / cfg.num_envs)
+        return cfg.minibatches(steps) * per_minibatch
+
     @torch.no_grad()
-    def collect(self) -> Rollout:
+    def collect(self, steps: int | None = None, deadline: float | None = None) -> Rollout:
+        """Play ``steps`` (default ``num_steps``) moves in every game, fewer when the next
+        move and the update after it would end past ``deadline`` (``time.monotonic()``
+        seconds); at least one move."""
         cfg, game, model = self.config, self.game, self.model
-        s, n = cfg.num_steps, cfg.num_envs
+        s, n = steps or cfg.num_steps, cfg.num_envs
         r = Rollout.empty(s, n)
         usage_sums: dict[int, Tensor] = {}
         model.eval()
+        started = time.monotonic()
         for t in range(s):
+            if t and deadline is not None:
+                now = time.monotonic()
+                step_cost = (now - started) / t
+                self._step_cost = step_cost
+                if now + step_cost + self._update_seconds_for(t + 1) > deadline:
+                    s = t
+                    r = r.first(t)
+                    break
             r.obs[t] = game.obs
             r.legal[t] = game.legal
-            logits, value, extras = model.forward_all(torch.from_numpy(r.obs[t]))
-            logp_all = F.log_softmax(masked_logits(logits, torch.from_numpy(r.legal[t])), dim=-1)
+            logits, value, extras = self._forward(self._on_device(r.obs[t]))
+            logp_all = F.log_softmax(masked_logits(logits, self._on_device(r.legal[t])), dim=-1)
+            # Sampled on the CPU with the CPU generator: the same moves on any device.
+            logp_all = logp_all.cpu()
             action = torch.multinomial(logp_all.exp(), 1, generator=self.sampler).squeeze(1)
             r.actions[t] = action.numpy()
             r.logprobs[t] = logp_all.gather(1, action.unsqueeze(1)).squeeze(1).numpy()
-            r.values[t] = value.numpy()
+            r.values[t] = value.cpu().numpy()
             for st in extras.moe:
                 usage_sums[st.node] = usage_sums.get(st.node, 0) + st.usage
             outcome = game.step(r.actions[t])
@@ -250,7 +315,8 @@ class PPOTrainer:
             if finished["index"].size:
                 r.final_max_exp[t, finished["index"]] = np.log2(finished["max_tile"])
                 self.stats.add(finished["score"], finished["max_tile"])
-        r.values[s] = model(torch.from_numpy(game.obs))[1].numpy()
+        r.values[s] = self._forward(self._on_device(game.obs))[1].cpu().numpy()
+        self._step_cost = (time.monotonic() - started) / s
         self.global_step += s * n
         self.expert_usage = {model.block_id(node): (u / s).tolist()
                              for node, u in usage_sums.items()}
@@ -271,7 +337,9 @@ class PPOTrainer:
         return adv, adv + values[:-1]
 
     # --- update --------------------------------------------------------------------------
-    def update(self, r: Rollout) -> dict[str, float]:
+    def update(self, r: Rollout, deadline: float | None = None) -> dict[str, float]:
+        """``update_epochs`` passes of minibatch steps over the rollout; none starts after
+        ``deadline`` (``time.monotonic()`` seconds). Returns the mean losses."""
         cfg, model = self.config, self.model
         adv, ret = self.advantages(r)
         aux = {}
@@ -281,19 +349,27 @@ class PPOTrainer:
                                          r.dones, max_exp, r.final_max_exp)
 
         def flat(x: np.ndarray) -> Tensor:
-            return torch.from_numpy(np.ascontiguousarray(x.reshape(-1, *x.shape[2:])))
+            return self._on_device(np.ascontiguousarray(x.reshape(-1, *x.shape[2:])))
 
         b_obs, b_legal, b_actions = flat(r.obs), flat(r.legal), flat(r.actions)
         b_logprobs, b_adv, b_ret = flat(r.logprobs), flat(adv), flat(ret)
         b_aux = {k: (flat(t), flat(v)) for k, (t, v) in aux.items()}
 
         model.train()
-        totals: dict[str, float] = {}
+        totals: dict[str, Tensor] = {}
         count = 0
         order = torch.Generator().manual_seed(cfg.seed * 100_003 + self.iteration)
+        size = len(b_obs)
+        # Near-equal minibatches (a full rollout splits exactly as before): a rollout cut
+        # short never leaves a one-move remainder, whose advantage std would be NaN.
+        chunks = math.ceil(size / cfg.minibatch_size)
+        started = time.monotonic()
         for _ in range(cfg.update_epochs):
-            for mb in torch.randperm(cfg.batch_size, generator=order).split(cfg.minibatch_size):
-                logits, value, extras = model.forward_all(b_obs[mb])
+            for mb in torch.randperm(size, generator=order).tensor_split(chunks):
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                mb = mb.to(self.device)
+                logits, value, extras = self._forward(b_obs[mb])
                 logp_all = F.log_softmax(masked_logits(logits, b_legal[mb]), dim=-1)
                 new_logp = logp_all.gather(1, b_actions[mb].unsqueeze(1)).squeeze(1)
                 entropy = -(logp_all.exp() * logp_all).sum(-1).mean()
@@ -317,20 +393,26 @@ class PPOTrainer:
                 for k, v in (("policy", pg_loss), ("value", v_loss), ("entropy", entropy),
                              ("aux", aux_loss), ("load_balance", router),
                              ("approx_kl", approx_kl), ("clipfrac", clipfrac)):
-                    totals[k] = totals.get(k, 0.0) + float(v.detach())
+                    # Summed where they live: one device-to-host copy per update, not seven
+                    # per minibatch.
+                    totals[k] = totals.get(k, 0.0) + v.detach().float()
                 count += 1
-        self.lb_loss = totals.get("load_balance", 0.0) / max(count, 1)
+        if not count:  # the deadline came first: the last update's losses still stand
+            return self.last_losses
+        self._minibatch_cost = (time.monotonic() - started) / count
+        losses = {k: float(v) / count for k, v in totals.items()}
+        self.lb_loss = losses.get("load_balance", 0.0)
         var_y = float(np.var(ret))
         explained = 1 - float(np.var(ret - r.values[:-1])) / var_y if var_y > 0 else 0.0
-        losses = {k: v / max(count, 1) for k, v in totals.items()}
         losses["explained_variance"] = explained
         return losses
 
     def _aux_loss(self, extras: Any, b_aux: dict[int, tuple[Tensor, Tensor]],
                   mb: Tensor) -> Tensor:
-        total = torch.zeros(())
+        total = torch.zeros((), device=self.device)
         for head in self.model.aux_heads():
             pred = extras.aux.get(head.node)
+            pred = pred if pred is None else pred.float()
             if pred is None or head.node not in b_aux:
                 continue
             target, valid = (x[mb] for x in b_aux[head.node])
@@ -352,16 +434,25 @@ class PPOTrainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    def train_iteration(self) -> dict[str, Any]:
+    def train_iteration(self, deadline: float | None = None,
+                        max_moves: int | None = None) -> dict[str, Any]:
+        """One rollout and its update. ``deadline`` (``time.monotonic()`` seconds): end by
+        then, cutting the rollout short and the update off (see the module docstring).
+        ``max_moves``: play at most about this many moves (whole rollout steps, at least one)."""
+        cfg = self.config
+        steps = cfg.num_steps
+        if max_moves is not None:
+            steps = max(1, min(steps, math.ceil(max_moves / cfg.num_envs)))
         t0 = time.perf_counter()
-        rollout = self.collect()
+        before = self.global_step
+        rollout = self.collect(steps, deadline)
         t1 = time.perf_counter()
-        self.last_losses = self.update(rollout)
+        self.last_losses = self.update(rollout, deadline)
         t2 = time.perf_counter()
         self.iteration += 1
         self._rollout_seconds += t1 - t0
         self._update_seconds += t2 - t1
-        return self.metrics(steps_per_second=self.config.batch_size / (t2 - t0))
+        return self.metrics(steps_per_second=(self.global_step - before) / (t2 - t0))
 
     def metrics(self, steps_per_second: float | None = None) -> dict[str, Any]:
         """A snapshot of the trainer's state (plain JSON data; NaN becomes None)."""
@@ -371,6 +462,8 @@ class PPOTrainer:
             "global_step": self.global_step,
             "env_steps_per_second": steps_per_second,
             **self.stats.summary(),
+            # Shown while no game has finished yet (a short budget on a large design).
+            "playing_score": float(self.game.scores.mean()),
             "losses": losses,
             "lr": self.optimizer.param_groups[0]["lr"],
             "moe": {"expert_usage": self.expert_usage, "lb_loss": self.lb_loss},
@@ -381,8 +474,9 @@ class PPOTrainer:
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume: weights, optimizer, counters, RNG states, config."""
         return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
+            # On the CPU, whatever the training device: loads on a machine without a GPU.
+            "model": to_cpu(self.model.state_dict()),
+            "optimizer": to_cpu(self.optimizer.state_dict()),
             "config": self.config.to_dict(),
             "design": self.design,
             "iteration": self.iteration,

@@ -41,6 +41,7 @@ from modelstudio_widget.studio import (
     StudioSession,
     status_after_snapshot,
 )
+from modelstudio_widget.training.settings import training_catalog
 from modelstudio_widget.widget_commands import COMMANDS
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
@@ -87,8 +88,8 @@ class ModelStudio(anywidget.AnyWidget):
                  workspace: str | Path | None = None, *, fullscreen: bool = False,
                  watchdog_timeout_s: float | None = WATCHDOG_TIMEOUT_S,
                  **kwargs: Any) -> None:
-        super().__init__(catalog=catalog_data(), status=dict(IDLE_STATUS),
-                         fullscreen=fullscreen, **kwargs)
+        super().__init__(catalog={**catalog_data(), "training": training_catalog()},
+                         status=dict(IDLE_STATUS), fullscreen=fullscreen, **kwargs)
         self._lock = threading.RLock()
         self._status_lock = threading.Lock()
         self._kernel_sets_design = False  # the kernel writes ``design``: not an edit

@@ -81,7 +81,7 @@ GROUPS = (
     {"name": "budget", "label": "Budget",
      "doc": "When the run ends by itself (whichever comes first), with a final checkpoint."},
     {"name": "ppo", "label": "PPO", "doc": "The knobs most worth tuning."},
-    {"name": "advanced", "label": "Advanced", "doc": "Rarely changed."},
+    {"name": "advanced", "label": "Advanced", "doc": "Rarely changed.", "collapsed": True},
 )
 
 SETTINGS: tuple[Setting, ...] = (
@@ -226,6 +226,7 @@ class TrainSettings:
 
 
 def _show(value: Any) -> str:
+    """A value as the page writes it (JSON), so both checks read alike."""
     return json.dumps(value)[:40] if not isinstance(value, float) else repr(value)
 
 
@@ -243,7 +244,7 @@ def _problem(s: Setting, value: Any) -> str | None:
     if kind == "float" and (type(value) not in (int, float) or not math.isfinite(value)):
         return f"{s.name} must be a finite number, not {_show(value)}"
     if (s.min is not None and value < s.min) or (s.max is not None and value > s.max):
-        return f"{s.name} must be between {s.min:g} and {s.max:g}, not {value:g}"
+        return f"{s.name} must be between {s.min!r} and {s.max!r}, not {value!r}"
     return None
 
 

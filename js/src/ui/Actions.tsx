@@ -4,6 +4,7 @@ import { shownValidation } from "../state/selectors";
 import type { StudioState } from "../state/store";
 import { statusView, toolbarState, type ActionName } from "../training/actions";
 import { useStudio, useStudioContext } from "./context";
+import { TrainSettingsButton } from "./settings/TrainSettingsSheet";
 
 const selectValid = (s: StudioState) => shownValidation(s).result?.valid ?? false;
 
@@ -23,6 +24,7 @@ export function Toolbar() {
         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M7 5v14l12-7z" /></svg>
         Train
       </button>
+      <TrainSettingsButton />
       <button className="ms-btn ms-btn-stop" data-testid="btn-stop" disabled={!can.stop} onClick={() => run("stop")}>
         <svg viewBox="0 0 24 24" aria-hidden="true"><rect x="6" y="6" width="12" height="12" rx="2" /></svg>
         Stop

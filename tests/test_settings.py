@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from waiting import wait_for
 
 import modelstudio_widget as ms
 from modelstudio_widget.design.schema import lint
@@ -227,7 +226,7 @@ def test_a_budget_ends_the_run_by_itself_with_a_final_checkpoint(
     record = session.store.create_design(
         {**ms.templates()["tiny"], "training": {"steps": 1000, "seed": 5}})
     run_id = session.train(record.design, record.id, "req-1")["run_id"]
-    wait_for(lambda: not session.training, timeout=120)
+    assert session.manager.wait(timeout=120)  # idle: the final checkpoint is written
     run = session.store.get_run(run_id)
     assert run.status == "finished"
     assert run.config["seed"] == 5 and run.config["num_envs"] == FAST["num_envs"]
@@ -267,5 +266,5 @@ def test_the_run_records_its_budget_in_its_config(session: StudioSession) -> Non
     record = session.store.create_design(
         {**ms.templates()["tiny"], "training": {"steps": 1000}})
     run_id = session.train(record.design, record.id, "req-1")["run_id"]
-    wait_for(lambda: not session.training, timeout=120)
+    assert session.manager.wait(timeout=120)
     assert session.store.get_run(run_id).config["budget"] == {"steps": 1000}

@@ -18,6 +18,7 @@ from modelstudio_widget.studio import ActionError, StudioSession, status_after_s
 from modelstudio_widget.training.ppo import PPOConfig
 from modelstudio_widget.training.settings import (
     BUDGET,
+    BY_NAME,
     SETTINGS,
     TRAIN_CONFIG_ENV,
     SettingsError,
@@ -118,20 +119,21 @@ def test_a_float_setting_takes_a_whole_number() -> None:
     ({"num_envs": "64"}, "num_envs", "whole number"),
     ({"learning_rate": math.nan}, "learning_rate", "finite number"),
     ({"learning_rate": math.inf}, "learning_rate", "finite number"),
-    ({"seconds": 0}, "seconds", "between 1 and 86400"),
+    ({"seconds": 0}, "seconds", "between 1 and 86400 s, not 0"),
     ({"seconds": -5}, "seconds", "between"),
     ({"num_envs": 10**30}, "num_envs", "between 1 and 4096"),
     ({"gamma": 1.5}, "gamma", "between"),
     ({"reward_transform": "sqrt"}, "reward_transform", "one of log, raw"),
     ({"reward_transform": ["log"]}, "reward_transform", "one of"),
-    ({"bogus": 1}, "bogus", "not a setting"),
-    ({"minibatch_size": 64}, "minibatch_size", "not a setting"),  # a field, not a knob here
+    ({"bogus": 1}, "bogus", "not a training setting"),
+    ({"minibatch_size": 64}, "minibatch_size", "not a training setting"),  # not a knob here
 ])
 def test_a_bad_value_is_refused_with_its_name(raw: dict, name: str, words: str) -> None:
     with pytest.raises(SettingsError) as err:
         check_settings(raw)
     assert err.value.problems[0][0] == name and words in err.value.problems[0][1]
-    assert str(err.value).startswith("Training settings: ") and name in str(err.value)
+    label = BY_NAME[name].label if name in BY_NAME else name
+    assert str(err.value).startswith(label) or str(err.value).startswith(f"'{name}'")
 
 
 def test_every_problem_is_listed_and_the_message_counts_the_rest() -> None:
@@ -215,7 +217,7 @@ def test_train_refuses_bad_settings_and_starts_nothing(session: StudioSession) -
         {**ms.templates()["tiny"], "training": {"learning_rate": 5.0}})
     with pytest.raises(ActionError) as err:
         session.train(record.design, record.id, "req-1")
-    assert err.value.code == "BAD_SETTINGS" and "learning_rate" in err.value.message
+    assert err.value.code == "BAD_SETTINGS" and "Learning rate" in err.value.message
     assert session.store.list_runs(record.id) == [] and not session.training
     assert session.store.events("train_started") == []
 
@@ -253,7 +255,7 @@ def test_the_train_command_replies_bad_settings(tmp_path: Path,
         w.handle_message({"kind": "command", "id": "r1", "name": "train", "args": {}})
         (reply,) = replies
         assert not reply["ok"] and reply["error"]["code"] == "BAD_SETTINGS"
-        assert "num_envs" in reply["error"]["message"]
+        assert "Parallel games" in reply["error"]["message"]
         assert w.status["state"] == "idle" and w.status["error"]["code"] == "BAD_SETTINGS"
         assert Store.in_workspace(w.workspace).list_runs(w.design_id) == []
     finally:

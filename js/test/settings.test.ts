@@ -90,7 +90,7 @@ test("the page's check finds the settings the kernel refuses, case by case", () 
 test("a problem names the setting and what is wrong", () => {
   const [[name, message]] = settingsProblems(table, withSettings({ seconds: 0 }));
   assert.equal(name, "seconds");
-  assert.match(message, /seconds must be between 1 and 86400, not 0/);
+  assert.match(message, /Time limit must be between 1 and 86400 s, not 0/);
   assert.match(settingsProblems(table, withSettings({ num_envs: true }))[0][1], /whole number/);
   assert.deepEqual(settingsProblems(table, emptyDesign()), []);
 });

@@ -85,9 +85,9 @@ GROUPS = (
 )
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("seconds", "Time", "budget", 1, 86_400, 30, unit="s", type="float",
+    Setting("seconds", "Time limit", "budget", 1, 86_400, 30, unit="s", type="float",
             doc="wall-clock time the run trains for (empty: until you stop it)"),
-    Setting("steps", "Moves", "budget", 1_000, 10**10, 2, "log", unit="moves", type="int",
+    Setting("steps", "Move limit", "budget", 1_000, 10**10, 2, "log", unit="moves", type="int",
             doc="moves played, all games together (empty: no limit)"),
     Setting("seed", "Seed", "ppo", 0, 2**31 - 1, 1),
     Setting("learning_rate", "Learning rate", "ppo", 1e-6, 0.1, 2, "log"),
@@ -209,7 +209,7 @@ class SettingsError(ValueError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"Training settings: {problems[0][1]}{more}.")
+        super().__init__(f"{problems[0][1]}{more}.")
 
 
 @dataclass(frozen=True)
@@ -231,20 +231,22 @@ def _show(value: Any) -> str:
 
 
 def _problem(s: Setting, value: Any) -> str | None:
-    """Why ``value`` cannot be setting ``s`` (None: it can; None is the default)."""
+    """Why ``value`` cannot be setting ``s``, in the page's words (None: it can; None is
+    the default)."""
     if value is None:
         return None
     kind = s.type or _ppo_field(s.name).type
     if kind == "enum":
         if value in s.choices:
             return None
-        return f"{s.name} must be one of {', '.join(s.choices)}, not {_show(value)}"
+        return f"{s.label} must be one of {', '.join(s.choices)}, not {_show(value)}"
     if kind == "int" and type(value) is not int:
-        return f"{s.name} must be a whole number, not {_show(value)}"
+        return f"{s.label} must be a whole number, not {_show(value)}"
     if kind == "float" and (type(value) not in (int, float) or not math.isfinite(value)):
-        return f"{s.name} must be a finite number, not {_show(value)}"
+        return f"{s.label} must be a finite number, not {_show(value)}"
     if (s.min is not None and value < s.min) or (s.max is not None and value > s.max):
-        return f"{s.name} must be between {s.min!r} and {s.max!r}, not {value!r}"
+        unit = f" {s.unit}" if s.unit else ""
+        return f"{s.label} must be between {s.min!r} and {s.max!r}{unit}, not {value!r}"
     return None
 
 
@@ -257,8 +259,8 @@ def check_settings(raw: Any, base: PPOConfig | None = None) -> TrainSettings:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise SettingsError([("", "they must be an object of name -> value")])
-    problems = [(name, f"{str(name)[:40]!r} is not a setting") for name in raw
+        raise SettingsError([("", "Training settings must be an object of name -> value")])
+    problems = [(name, f"{str(name)[:40]!r} is not a training setting") for name in raw
                 if name not in BY_NAME]
     problems += [(name, p) for name, value in raw.items() if name in BY_NAME
                  for p in [_problem(BY_NAME[name], value)] if p]

@@ -92,13 +92,15 @@ function Group(props: { group: SettingsGroup; table: TrainingTable; design: Desi
     <section className="ms-settings-group" data-testid={`settings-group-${group.name}`}>
       <button
         type="button"
-        className="ms-section-title ms-settings-group-head"
+        className="ms-settings-group-head"
         aria-expanded={expanded}
         disabled={!group.collapsed}
         onClick={() => setExpanded(!expanded)}
       >
-        <span>{group.label}</span>
-        <span className="ms-muted">{group.doc}</span>
+        <span className="ms-settings-group-text">
+          <b>{group.label}</b>
+          <span className="ms-muted">{group.doc}</span>
+        </span>
         {group.collapsed && <span className="ms-settings-caret" aria-hidden="true">{expanded ? "−" : "+"}</span>}
       </button>
       {expanded && presets.length > 0 && <Presets presets={presets} table={table} design={design} />}
@@ -215,7 +217,7 @@ function NumberField(props: { s: TrainingSetting; value: unknown; onChange: (v: 
           enterKeyHint="done"
           autoComplete="off"
           value={shown}
-          placeholder={s.optional ? "none" : String(s.default ?? "")}
+          placeholder={s.optional ? "–" : String(s.default ?? "")}
           aria-invalid={error !== null}
           onChange={(e) => setDraft(e.target.value)}
           onBlur={commit}
@@ -230,24 +232,23 @@ function NumberField(props: { s: TrainingSetting; value: unknown; onChange: (v: 
   );
 }
 
-/** The toolbar's entry to the sheet (next to Train): a tuning icon with the budget. */
+/** The toolbar's entry to the sheet (next to Train); accented when the design has settings
+ * of its own, red when one of them is wrong. */
 export function TrainSettingsButton() {
   const { controller } = useStudioContext();
   const store = controller.store;
   const catalog = useStudio((s) => s.catalog);
   const design = useStudio((s) => s.history.present);
   const table = trainingTable(catalog);
-  const seconds = table?.settings.find((s) => s.unit === "s");
-  const budget = seconds ? settingValue(design, seconds) : null;
   const bad = table ? settingsProblems(table, design).length > 0 : false;
+  const tone = bad ? " ms-btn-danger" : hasSettings(design) ? " own" : "";
   const open = () => {
     store.select([]); // the inspector makes way
     store.openSheet("train-settings");
   };
   return (
-    <button className={`ms-btn ms-btn-settings${bad ? " ms-btn-danger" : ""}`} data-testid="btn-train-settings" aria-label="Training settings" onClick={open}>
+    <button className={`ms-btn ms-btn-settings${tone}`} data-testid="btn-train-settings" aria-label="Training settings" onClick={open}>
       <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 7h10M18 7h2M4 17h4M12 17h8" /><circle cx="16" cy="7" r="2" /><circle cx="10" cy="17" r="2" /></svg>
-      {typeof budget === "number" && <span className="ms-btn-settings-budget">{formatDuration(budget)}</span>}
     </button>
   );
 }

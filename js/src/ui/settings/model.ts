@@ -69,25 +69,23 @@ export function settingValue(design: Design, s: TrainingSetting): unknown {
   return v === undefined || v === null ? s.default : v;
 }
 
-function num(x: number): string {
-  return String(x);
-}
-
-/** Why `value` cannot be setting `s` (null: it can; null and undefined are the default).
- * The kernel's check (training/settings.py `_problem`) decides the same cases. */
+/** Why `value` cannot be setting `s`, in the words of the kernel's check
+ * (training/settings.py `_problem`), which decides the same cases (null: it can; null and
+ * undefined are the default). */
 export function settingProblem(s: TrainingSetting, value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  const shown = JSON.stringify(value) ?? String(value);
   if (s.type === "enum") {
     return typeof value === "string" && (s.choices ?? []).includes(value)
       ? null
-      : `${s.name} must be one of ${(s.choices ?? []).join(", ")}, not ${JSON.stringify(value)}`;
+      : `${s.label} must be one of ${(s.choices ?? []).join(", ")}, not ${shown}`;
   }
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    return `${s.name} must be a ${s.type === "int" ? "whole" : "finite"} number, not ${JSON.stringify(value) ?? String(value)}`;
+    return `${s.label} must be a ${s.type === "int" ? "whole" : "finite"} number, not ${shown}`;
   }
-  if (s.type === "int" && !Number.isInteger(value)) return `${s.name} must be a whole number, not ${num(value)}`;
+  if (s.type === "int" && !Number.isInteger(value)) return `${s.label} must be a whole number, not ${value}`;
   if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) {
-    return `${s.name} must be between ${num(s.min ?? -Infinity)} and ${num(s.max ?? Infinity)}, not ${num(value)}`;
+    return `${s.label} must be between ${s.min} and ${s.max}${s.unit ? ` ${s.unit}` : ""}, not ${value}`;
   }
   return null;
 }
@@ -96,10 +94,10 @@ export function settingProblem(s: TrainingSetting, value: unknown): string | nul
 export function settingsProblems(table: TrainingTable, design: Design): [string, string][] {
   const raw = (design as TrainedDesign).training;
   if (raw === undefined || raw === null) return [];
-  if (!isDict(raw)) return [["", "they must be an object of name -> value"]];
+  if (!isDict(raw)) return [["", "Training settings must be an object of name -> value"]];
   const byName = new Map(table.settings.map((s) => [s.name, s]));
   const out: [string, string][] = [];
-  for (const name of Object.keys(raw)) if (!byName.has(name)) out.push([name, `'${name}' is not a setting`]);
+  for (const name of Object.keys(raw)) if (!byName.has(name)) out.push([name, `'${name}' is not a training setting`]);
   for (const [name, value] of Object.entries(raw)) {
     const s = byName.get(name);
     const problem = s && settingProblem(s, value);

@@ -86,6 +86,14 @@ def test_a_budget_set_on_the_phone_ends_the_run_by_itself(phone: Phone,
         box = phone.box(testid)
         assert box["height"] >= 44, (testid, box)
     shot(phone, "settings-sheet")
+    page.get_by_test_id("settings-group-ppo").scroll_into_view_if_needed()
+    page.get_by_test_id("ppo-learning_rate-inc").tap()
+    assert page.get_by_test_id("ppo-learning_rate").input_value() == "0.002"
+    page.get_by_test_id("settings-group-advanced").get_by_role("button").first.tap()
+    page.get_by_test_id("advanced-gae_lambda").wait_for()
+    page.get_by_test_id("btn-undo").tap()  # back to the default learning rate
+    assert page.get_by_test_id("ppo-learning_rate").input_value() == "0.001"
+    shot(phone, "settings-ppo")
 
     # A preset is one tap; then a typed 15 s budget replaces it.
     page.get_by_test_id("budget-preset-5-min").tap()
@@ -131,6 +139,7 @@ def test_a_bad_value_is_pointed_out_and_nothing_trains(phone: Phone,
                                                        app: tuple[str, Path]) -> None:
     _, ws = app
     page = phone.open().page
+    page.emulate_media(color_scheme="dark")
     design_id = phone.new_design("Bad budget", "tiny")
     open_settings(phone)
     field = page.get_by_test_id("budget-seconds")

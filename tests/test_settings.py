@@ -113,18 +113,18 @@ def test_a_float_setting_takes_a_whole_number() -> None:
 
 
 @pytest.mark.parametrize(("raw", "name", "words"), [
-    ({"num_envs": True}, "num_envs", "whole number"),  # a bool is an int in Python
-    ({"gamma": False}, "gamma", "finite number"),
-    ({"num_envs": 64.0}, "num_envs", "whole number"),
-    ({"num_envs": "64"}, "num_envs", "whole number"),
-    ({"learning_rate": math.nan}, "learning_rate", "finite number"),
-    ({"learning_rate": math.inf}, "learning_rate", "finite number"),
-    ({"seconds": 0}, "seconds", "between 1 and 86400 s, not 0"),
-    ({"seconds": -5}, "seconds", "between"),
-    ({"num_envs": 10**30}, "num_envs", "between 1 and 4096"),
-    ({"gamma": 1.5}, "gamma", "between"),
-    ({"reward_transform": "sqrt"}, "reward_transform", "one of log, raw"),
-    ({"reward_transform": ["log"]}, "reward_transform", "one of"),
+    ({"num_envs": True}, "num_envs", "must be a whole number"),  # a bool is an int in Python
+    ({"gamma": False}, "gamma", "must be a number"),
+    ({"num_envs": 64.0}, "num_envs", "must be a whole number"),
+    ({"num_envs": "64"}, "num_envs", "must be a whole number"),
+    ({"learning_rate": math.nan}, "learning_rate", "must be a finite number"),
+    ({"learning_rate": math.inf}, "learning_rate", "must be a finite number"),
+    ({"seconds": 0}, "seconds", "is 0; it must be between 1 and 86400"),
+    ({"seconds": -5}, "seconds", "must be between"),
+    ({"num_envs": 10**30}, "num_envs", "must be between 1 and 4096"),
+    ({"gamma": 1.5}, "gamma", "must be between"),
+    ({"reward_transform": "sqrt"}, "reward_transform", "choose one of log, raw"),
+    ({"reward_transform": ["log"]}, "reward_transform", "must be one of"),
     ({"bogus": 1}, "bogus", "not a training setting"),
     ({"minibatch_size": 64}, "minibatch_size", "not a training setting"),  # not a knob here
 ])

@@ -12,7 +12,8 @@ design's ``"training"`` object (a dict of setting name -> value; ``null`` or abs
 default; the budget's default is no limit), which ``check_settings`` checks strictly: a bad
 value is a ``SettingsError`` and nothing starts.
 
-A run records ``run_config(settings)``: the ``PPOConfig`` dict plus ``"budget"`` when set.
+A run records ``run_config(config, seconds, steps)``: the ``PPOConfig`` dict plus
+``"budget"`` when it has one.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from __future__ import annotations
 import ast
 import json
 import logging
-import math
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from modelstudio_widget.design.catalog import Prop, PropType
+from modelstudio_widget.design.values import check_prop_value
 
 if TYPE_CHECKING:
     from modelstudio_widget.training.ppo import PPOConfig
@@ -38,79 +41,7 @@ TRAIN_CONFIG_ENV = "MODELSTUDIO_TRAIN_CONFIG"
 #: The settings that are the run's budget rather than ``PPOConfig`` fields.
 BUDGET = ("seconds", "steps")
 _PPO_SOURCE = Path(__file__).with_name("ppo.py")
-_TYPES = {"int": "int", "float": "float", "str": "enum"}  # annotation -> the page's control
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One row of the table. ``scale="log"``: a stepper tap multiplies or divides by
-    ``step``; ``"linear"``: adds or subtracts it."""
-
-    name: str
-    label: str
-    group: str
-    min: float | None = None
-    max: float | None = None
-    step: float | None = None
-    scale: str = "linear"
-    unit: str = ""
-    choices: tuple[str, ...] = ()
-    #: Only for budget rows (not ``PPOConfig`` fields): their type, default and doc.
-    type: str = ""
-    default: Any = None
-    doc: str = ""
-
-    def to_dict(self, default: Any) -> dict[str, Any]:
-        field = _ppo_field(self.name) if self.name not in BUDGET else None
-        row: dict[str, Any] = {
-            "name": self.name, "label": self.label, "group": self.group,
-            "type": field.type if field else self.type,
-            "default": default, "doc": field.doc if field else self.doc,
-            "unit": self.unit, "scale": self.scale,
-            "optional": self.name in BUDGET,  # may be unset: no limit
-        }
-        for key in ("min", "max", "step"):
-            if getattr(self, key) is not None:
-                row[key] = getattr(self, key)
-        if self.choices:
-            row["choices"] = list(self.choices)
-        return row
-
-
-GROUPS = (
-    {"name": "budget", "label": "Budget",
-     "doc": "When the run ends by itself (whichever comes first), with a final checkpoint."},
-    {"name": "ppo", "label": "PPO", "doc": "The knobs most worth tuning."},
-    {"name": "advanced", "label": "Advanced", "doc": "Rarely changed.", "collapsed": True},
-)
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("seconds", "Time limit", "budget", 1, 86_400, 30, unit="s", type="float",
-            doc="wall-clock time the run trains for (empty: until you stop it)"),
-    Setting("steps", "Move limit", "budget", 1_000, 10**10, 2, "log", unit="moves", type="int",
-            doc="moves played, all games together (empty: no limit)"),
-    Setting("seed", "Seed", "ppo", 0, 2**31 - 1, 1),
-    Setting("learning_rate", "Learning rate", "ppo", 1e-6, 0.1, 2, "log"),
-    Setting("num_envs", "Parallel games", "ppo", 1, 4096, 2, "log", unit="games"),
-    Setting("num_steps", "Rollout length", "ppo", 1, 1024, 2, "log", unit="moves"),
-    Setting("gamma", "Discount (gamma)", "ppo", 0.9, 0.9999, 0.001),
-    Setting("ent_coef", "Entropy bonus", "ppo", 0, 0.1, 0.001),
-    Setting("update_epochs", "Epochs per rollout", "ppo", 1, 32, 1),
-    Setting("gae_lambda", "GAE lambda", "advanced", 0, 1, 0.01),
-    Setting("clip_coef", "Clip range", "advanced", 0.01, 1, 0.01),
-    Setting("vf_coef", "Value loss weight", "advanced", 0, 10, 0.1),
-    Setting("max_grad_norm", "Gradient clip", "advanced", 0.01, 100, 0.1),
-    Setting("lr_final_fraction", "Final LR fraction", "advanced", 0, 1, 0.05),
-    Setting("reward_transform", "Reward scale", "advanced", choices=("log", "raw")),
-)
-BY_NAME = {s.name: s for s in SETTINGS}
-
-BUDGET_PRESETS = (
-    {"label": "Quick look 30 s", "values": {"seconds": 30, "steps": None}},
-    {"label": "5 min", "values": {"seconds": 300, "steps": None}},
-    {"label": "30 min", "values": {"seconds": 1800, "steps": None}},
-    {"label": "Until I stop", "values": {"seconds": None, "steps": None}},
-)
+_TYPES: dict[str, PropType] = {"int": "int", "float": "float", "str": "enum"}  # annotation
 
 
 # --- PPOConfig's fields, from its source --------------------------------------------------
@@ -118,14 +49,15 @@ BUDGET_PRESETS = (
 @dataclass(frozen=True)
 class PPOField:
     name: str
-    type: str  # int | float | enum
+    type: PropType
     default: Any
     doc: str
 
 
 @cache
 def ppo_fields() -> dict[str, PPOField]:
-    """``PPOConfig``'s fields with a literal default: name -> type, default, docstring."""
+    """``PPOConfig``'s fields with a literal default: name -> type, default, docstring.
+    Read from the source: importing ppo imports torch."""
     tree = ast.parse(_PPO_SOURCE.read_text(encoding="utf-8"))
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "PPOConfig")
     out: dict[str, PPOField] = {}
@@ -152,6 +84,90 @@ def _ppo_field(name: str) -> PPOField:
     except KeyError:
         raise LookupError(f"training setting {name!r} is not a PPOConfig field with a "
                           "literal default") from None
+
+
+# --- the table ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the table: the value's type, default, bounds and doc as a block prop has
+    them (so one check serves both), and how the page shows it. ``scale="log"``: a stepper
+    tap multiplies or divides by ``prop.step``; ``"linear"``: adds or subtracts it."""
+
+    prop: Prop
+    label: str
+    group: str
+    unit: str = ""
+    scale: str = "linear"
+
+    @property
+    def name(self) -> str:
+        return self.prop.name
+
+    def to_dict(self, default: Any) -> dict[str, Any]:
+        return {**self.prop.to_dict(), "default": default, "label": self.label,
+                "group": self.group, "unit": self.unit, "scale": self.scale,
+                "optional": self.name in BUDGET}  # may be left empty: no limit
+
+
+def _ppo(name: str, label: str, group: str, lo: float | None = None, hi: float | None = None,
+         step: float | None = None, *, scale: str = "linear", unit: str = "",
+         choices: tuple[str, ...] = ()) -> Setting:
+    """A ``PPOConfig`` field as a setting: its type, default and docstring, these bounds."""
+    field = _ppo_field(name)
+    return Setting(Prop(name, field.type, field.default, field.doc, *_bounds(field.type, lo, hi),
+                        step, choices), label, group, unit, scale)
+
+
+def _budget(name: str, label: str, kind: PropType, lo: float, hi: float, step: float, *,
+            doc: str, scale: str = "linear", unit: str) -> Setting:
+    """A budget setting: no default (no limit) unless the design sets one."""
+    return Setting(Prop(name, kind, None, doc, *_bounds(kind, lo, hi), step), label, "budget",
+                   unit, scale)
+
+
+def _bounds(kind: PropType, lo: float | None, hi: float | None) -> tuple[Any, Any]:
+    """A float setting's bounds as floats, as the block catalog has them (messages print
+    them as Python does, on both sides)."""
+    if kind != "float":
+        return lo, hi
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi))
+
+
+GROUPS = (
+    {"name": "budget", "label": "Budget",
+     "doc": "When the run ends by itself (whichever comes first), with a final checkpoint."},
+    {"name": "ppo", "label": "PPO", "doc": "The knobs most worth tuning."},
+    {"name": "advanced", "label": "Advanced", "doc": "Rarely changed.", "collapsed": True},
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    _budget("seconds", "Time limit", "int", 1, 86_400, 30, unit="s",
+            doc="wall-clock time the run trains for (empty: until you stop it)"),
+    _budget("steps", "Move limit", "int", 1_000, 10**10, 2, scale="log", unit="moves",
+            doc="moves played, all games together (empty: no limit)"),
+    _ppo("seed", "Seed", "ppo", 0, 2**31 - 1, 1),
+    _ppo("learning_rate", "Learning rate", "ppo", 1e-6, 0.1, 2, scale="log"),
+    _ppo("num_envs", "Parallel games", "ppo", 1, 4096, 2, scale="log", unit="games"),
+    _ppo("num_steps", "Rollout length", "ppo", 1, 1024, 2, scale="log", unit="moves"),
+    _ppo("gamma", "Discount (gamma)", "ppo", 0.9, 0.9999, 0.001),
+    _ppo("ent_coef", "Entropy bonus", "ppo", 0, 0.1, 0.001),
+    _ppo("update_epochs", "Epochs per rollout", "ppo", 1, 32, 1),
+    _ppo("gae_lambda", "GAE lambda", "advanced", 0, 1, 0.01),
+    _ppo("clip_coef", "Clip range", "advanced", 0.01, 1, 0.01),
+    _ppo("vf_coef", "Value loss weight", "advanced", 0, 10, 0.1),
+    _ppo("max_grad_norm", "Gradient clip", "advanced", 0.01, 100, 0.1),
+    _ppo("lr_final_fraction", "Final LR fraction", "advanced", 0, 1, 0.05),
+    _ppo("reward_transform", "Reward scale", "advanced", choices=("log", "raw")),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+BUDGET_PRESETS = (
+    {"label": "Quick look 30 s", "values": {"seconds": 30, "steps": None}},
+    {"label": "5 min", "values": {"seconds": 300, "steps": None}},
+    {"label": "30 min", "values": {"seconds": 1800, "steps": None}},
+    {"label": "Until I stop", "values": {"seconds": None, "steps": None}},
+)
 
 
 # --- defaults: PPOConfig < the server's environment ---------------------------------------
@@ -185,8 +201,7 @@ def server_defaults() -> dict[str, Any]:
     """Each setting's value when a design leaves it unset: the server's, else PPOConfig's
     (the budget: no limit)."""
     overrides = server_overrides()
-    return {s.name: overrides.get(s.name, s.default if s.name in BUDGET
-                                  else _ppo_field(s.name).default) for s in SETTINGS}
+    return {s.name: overrides.get(s.name, s.prop.default) for s in SETTINGS}
 
 
 def training_catalog() -> dict[str, Any]:
@@ -225,29 +240,13 @@ class TrainSettings:
         return budget_of(self.seconds, self.steps)
 
 
-def _show(value: Any) -> str:
-    """A value as the page writes it (JSON), so both checks read alike."""
-    return json.dumps(value)[:40] if not isinstance(value, float) else repr(value)
-
-
 def _problem(s: Setting, value: Any) -> str | None:
     """Why ``value`` cannot be setting ``s``, in the page's words (None: it can; None is
-    the default)."""
+    the default). The block props' check: the page's mirror of it says the same."""
     if value is None:
         return None
-    kind = s.type or _ppo_field(s.name).type
-    if kind == "enum":
-        if value in s.choices:
-            return None
-        return f"{s.label} must be one of {', '.join(s.choices)}, not {_show(value)}"
-    if kind == "int" and type(value) is not int:
-        return f"{s.label} must be a whole number, not {_show(value)}"
-    if kind == "float" and (type(value) not in (int, float) or not math.isfinite(value)):
-        return f"{s.label} must be a finite number, not {_show(value)}"
-    if (s.min is not None and value < s.min) or (s.max is not None and value > s.max):
-        unit = f" {s.unit}" if s.unit else ""
-        return f"{s.label} must be between {s.min!r} and {s.max!r}{unit}, not {value!r}"
-    return None
+    problem = check_prop_value(s.prop, value)
+    return f"{s.label} {problem[1]}" if problem else None
 
 
 def check_settings(raw: Any, base: PPOConfig | None = None) -> TrainSettings:

@@ -2,6 +2,7 @@
 // training/settings.py), the design's values (design.training), the instant check that
 // mirrors the kernel's check of record, and the edits the sheet makes. Pure functions over
 // plain data (no components), so they are testable in node. Nothing here names a setting.
+import { checkPropValue } from "../../validation/values";
 import { stepValue } from "../controls";
 import type { Catalog, Design, PropSpec } from "../../types";
 
@@ -69,25 +70,13 @@ export function settingValue(design: Design, s: TrainingSetting): unknown {
   return v === undefined || v === null ? s.default : v;
 }
 
-/** Why `value` cannot be setting `s`, in the words of the kernel's check
- * (training/settings.py `_problem`), which decides the same cases (null: it can; null and
- * undefined are the default). */
+/** Why `value` cannot be setting `s` (null: it can; null and undefined are the default):
+ * the block props' check, as the kernel's check of record (training/settings.py) runs it,
+ * so both say the same words. */
 export function settingProblem(s: TrainingSetting, value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  const shown = JSON.stringify(value) ?? String(value);
-  if (s.type === "enum") {
-    return typeof value === "string" && (s.choices ?? []).includes(value)
-      ? null
-      : `${s.label} must be one of ${(s.choices ?? []).join(", ")}, not ${shown}`;
-  }
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    return `${s.label} must be a ${s.type === "int" ? "whole" : "finite"} number, not ${shown}`;
-  }
-  if (s.type === "int" && !Number.isInteger(value)) return `${s.label} must be a whole number, not ${value}`;
-  if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) {
-    return `${s.label} must be between ${s.min} and ${s.max}${s.unit ? ` ${s.unit}` : ""}, not ${value}`;
-  }
-  return null;
+  const problem = checkPropValue(asPropSpec(s), value);
+  return problem ? `${s.label} ${problem[1]}` : null;
 }
 
 /** Every problem of a design's settings, as [name, message] (unknown names included). */

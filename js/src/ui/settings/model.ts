@@ -2,7 +2,7 @@
 // training/settings.py), the design's values (design.training), the instant check that
 // mirrors the kernel's check of record, and the edits the sheet makes. Pure functions over
 // plain data (no components), so they are testable in node. Nothing here names a setting.
-import { checkPropValue } from "../../validation/values";
+import { checkPropValue, isDict } from "../../validation/values";
 import { stepValue } from "../controls";
 import type { Catalog, Design, PropSpec } from "../../types";
 
@@ -48,9 +48,6 @@ export interface TrainingTable {
 
 /** A design that may carry its training settings (the kernel keeps them with it). */
 export type TrainedDesign = Design & { training?: unknown };
-
-const isDict = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The kernel's table of settings, when it sent one. */
 export function trainingTable(catalog: Catalog | null): TrainingTable | null {

@@ -41,7 +41,7 @@ _LAZY = {
     "Run": "modelstudio_widget.training.api",
     "runs": "modelstudio_widget.training.run_list",
     "PPOTrainer": "modelstudio_widget.training.ppo",
-    "PPOConfig": "modelstudio_widget.training.ppo",
+    "PPOConfig": "modelstudio_widget.training.config",
     "TrainingManager": "modelstudio_widget.training.manager",
     "export": "modelstudio_widget.exporters",
     "load": "modelstudio_widget.exporters",

@@ -92,6 +92,14 @@ class DesignDocument:
         return self._good
 
     @property
+    def saved_revision(self) -> int | None:
+        """The stored revision that holds exactly the last good design (what a run of it
+        trains), or None while that design is not saved as such (a conflict)."""
+        if self._design_id is None or self._good != self._saved:
+            return None
+        return self._revision
+
+    @property
     def validation(self) -> dict[str, Any]:
         """The result of record for what the page shows: the last load or edit."""
         return self._validation

@@ -12,7 +12,6 @@ and can stop it. A run started in this kernel is followed directly.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -25,14 +24,17 @@ from typing import Any
 from modelstudio_widget.build.valid import DesignError
 from modelstudio_widget.exporters.contract import FORMATS, MIME_TYPES, ExportError
 from modelstudio_widget.store import Store
+from modelstudio_widget.training.settings import (
+    TRAIN_CONFIG_ENV,  # noqa: F401 - still importable from here (tests/test_train_config.py)
+    SettingsError,
+    check_settings,
+)
+from modelstudio_widget.training.settings import server_config as train_config  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 Snapshot = dict[str, Any]
 WATCH_POLL_S = 0.5  # how often an attached page reads the owner's snapshots
-#: JSON object of ``PPOConfig`` overrides for runs the app starts, e.g.
-#: ``{"num_envs": 64, "num_steps": 32}`` (quick iterations for demos and browser tests).
-TRAIN_CONFIG_ENV = "MODELSTUDIO_TRAIN_CONFIG"
 #: Training stops when no page has sent a heartbeat for this long (phones rarely say
 #: goodbye; a closed tab's kernel would otherwise train forever).
 WATCHDOG_TIMEOUT_S = float(os.environ.get("MODELSTUDIO_WATCHDOG_S", 90.0))
@@ -116,8 +118,15 @@ class StudioSession:
                                              and self._manager.state == "training")
 
     def train(self, design: dict[str, Any], design_id: str | None,
-              request_id: str | None) -> dict[str, Any]:
-
+              request_id: str | None, *, design_revision: int | None = None
+              ) -> dict[str, Any]:
+        """Start a run of the design with its ``"training"`` settings (over the server's
+        defaults): bad settings are ``BAD_SETTINGS`` and nothing starts. The run records
+        ``design_revision``, the stored revision it trains, when given."""
+        try:
+            settings = check_settings(design.get("training"))
+        except SettingsError as exc:
+            raise ActionError(exc.code, str(exc)) from None
         if self._watched is not None or (design_id is not None
                                          and self.store.active_run(design_id) is not None
                                          and not self.training):
@@ -126,12 +135,15 @@ class StudioSession:
         if self.training:
             raise ActionError("BUSY", "Training is already running: stop it first.")
         try:
-            run_id = self.manager.start(design, design_id=design_id, config=train_config())
+            run_id = self.manager.start(design, design_id=design_id, config=settings.config,
+                                        seconds=settings.seconds, steps=settings.steps,
+                                        design_revision=design_revision)
         except DesignError as exc:
             errors = [i.message for i in exc.result.errors if i.severity == "error"]
             raise ActionError("INVALID_DESIGN", "Fix the design first: "
                               + (errors[0] if errors else "it is not valid")) from None
-        self.record_event("train_started", request_id, design_id, {"run_id": run_id})
+        self.record_event("train_started", request_id, design_id,
+                          {"run_id": run_id, "budget": settings.budget})
         log.info("Training run %s [%s]", run_id, request_id)
         return {"run_id": run_id}
 
@@ -216,7 +228,8 @@ class StudioSession:
 
                 state = "training" if run.status == "running" else "idle"
                 self.publish({**latest, "state": state, "run_id": run_id, "attached": True,
-                              "score_curve": downsample(curve)})
+                              "score_curve": downsample(curve),
+                              **({} if run.status == "running" else {"status": run.status})})
             if run.status != "running":
                 break
             self._watch_stop.wait(WATCH_POLL_S)
@@ -269,30 +282,13 @@ def status_after_snapshot(status: dict[str, Any], snap: Snapshot) -> tuple[str, 
     window) or whose message changed (a checkpoint that failed) says that."""
     state, current = snap.get("state"), status.get("state")
     if state == "idle" and current in ("training", "stopping"):
-        return "idle", snap.get("error") or f"Stopped after {snap.get('update', 0)} updates"
+        ended = "Finished (budget reached)" if snap.get("status") == "finished" else "Stopped"
+        return "idle", snap.get("error") or f"{ended} after {snap.get('update', 0)} updates"
     if current == "idle" and state in ("training", "stopping") or current == state == "training":
         message = snap.get("error") or "Training"  # e.g. a checkpoint that failed
         if current == "idle" or status.get("message") != message:
             return state, message
     return None
-
-
-def train_config() -> Any:
-    """The ``PPOConfig`` for app runs: defaults, overridden by ``$MODELSTUDIO_TRAIN_CONFIG``.
-    A bad value is logged and ignored (the app must still train)."""
-    from modelstudio_widget.training.ppo import PPOConfig  # deferred: imports torch
-
-    raw = os.environ.get(TRAIN_CONFIG_ENV, "").strip()
-    if not raw:
-        return PPOConfig()
-    try:
-        overrides = json.loads(raw)
-        if not isinstance(overrides, dict):
-            raise ValueError("not a JSON object")
-        return PPOConfig.from_dict({**PPOConfig().to_dict(), **overrides})
-    except (ValueError, TypeError) as exc:
-        log.warning("ignoring $%s (%s): %s", TRAIN_CONFIG_ENV, exc, raw[:200])
-        return PPOConfig()
 
 
 def _ms(start: float) -> float:

@@ -41,6 +41,7 @@ from modelstudio_widget.studio import (
     StudioSession,
     status_after_snapshot,
 )
+from modelstudio_widget.training.settings import training_catalog
 from modelstudio_widget.widget_commands import COMMANDS
 from modelstudio_widget.widget_commands import history as _history  # noqa: F401 - registers
 from modelstudio_widget.widget_commands import runs as _runs  # noqa: F401 - registers
@@ -89,8 +90,8 @@ class ModelStudio(anywidget.AnyWidget):
                  workspace: str | Path | None = None, *, fullscreen: bool = False,
                  watchdog_timeout_s: float | None = WATCHDOG_TIMEOUT_S,
                  **kwargs: Any) -> None:
-        super().__init__(catalog=catalog_data(), status=dict(IDLE_STATUS),
-                         fullscreen=fullscreen, **kwargs)
+        super().__init__(catalog={**catalog_data(), "training": training_catalog()},
+                         status=dict(IDLE_STATUS), fullscreen=fullscreen, **kwargs)
         self._lock = threading.RLock()
         self._status_lock = threading.Lock()
         self._kernel_sets_design = False  # the kernel writes ``design``: not an edit
@@ -261,8 +262,9 @@ class ModelStudio(anywidget.AnyWidget):
         # "training" only once the run exists (starting builds the model: seconds when
         # torch is first imported).
         result = self._action("idle", "Starting training…", request_id,
-                              lambda: self.session.train(self.current_design,
-                                                         self.design_id, request_id))
+                              lambda: self.session.train(
+                                  self.current_design, self.design_id, request_id,
+                                  design_revision=self.document.saved_revision))
         self._set_status("training", "Training", request_id)
         return result
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from modelstudio_widget.training.episodes import EpisodeStats
 from modelstudio_widget.training.evaluate import play_games, random_policy
-from modelstudio_widget.training.ppo import EpisodeStats
 from modelstudio_widget.training.tile_rates import TILE_THRESHOLDS, max_tile_rates
 
 

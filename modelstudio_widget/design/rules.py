@@ -84,6 +84,11 @@ def check_shape(c: Context, design: Any) -> tuple[list[Any], list[Any]] | None:
             c.err("BAD_DESIGN", f"The design's '{key}' must be a string.")
         elif key in design and len(design[key]) > limit:
             c.err("BAD_DESIGN", f"The design's '{key}' is longer than {limit} characters.")
+    # Training settings are checked by training/settings.py when a run starts; here only
+    # their shape, so that a design always carries an object there (or nothing).
+    if design.get("training") is not None and not isinstance(design["training"], dict):
+        c.err("BAD_DESIGN", "The design's 'training' must be an object such as "
+              "{\"seconds\": 60}.")
     if len(comps) > LIMITS["max_components"]:
         c.err("TOO_LARGE", f"The design has {len(comps)} blocks; the limit is "
               f"{LIMITS['max_components']}.")

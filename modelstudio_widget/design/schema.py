@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from modelstudio_widget.design.catalog import BLOCKS, LIMITS, META_PROPS, Prop
+from modelstudio_widget.training.settings import training_catalog
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -43,15 +44,26 @@ def _prop_field(prop: Prop) -> tuple[Any, Any]:
         bounds["le"] = prop.max
     if prop.multiple_of:
         bounds["multiple_of"] = prop.multiple_of
-    if prop.type == "int":
-        kind: Any = Annotated[StrictInt, Field(**bounds)]
-    elif prop.type == "float":  # JSON writes 0.0 as 0: a float prop accepts whole numbers
-        kind = Annotated[float, BeforeValidator(_number_only), Field(**bounds)]
-    elif prop.type == "bool":
-        kind = StrictBool
-    else:
-        kind = Literal[prop.choices]  # type: ignore[valid-type]
-    return kind, Field(default=prop.default, description=prop.doc)
+    return _kind(prop.type, bounds, prop.choices), Field(default=prop.default,
+                                                         description=prop.doc)
+
+
+def _kind(type_: str, bounds: dict[str, Any], choices: Any) -> Any:
+    """The pydantic type of a catalog value: strict ints, finite numbers, exact choices."""
+    if type_ == "int":
+        return Annotated[StrictInt, Field(**bounds)]
+    if type_ == "float":  # JSON writes 0.0 as 0: a float prop accepts whole numbers
+        return Annotated[float, BeforeValidator(_number_only), Field(**bounds)]
+    if type_ == "bool":
+        return StrictBool
+    return Literal[tuple(choices)]  # type: ignore[valid-type]
+
+
+def _setting_field(row: dict[str, Any]) -> tuple[Any, Any]:
+    """A training setting (the table in training/settings.py); null means its default."""
+    bounds = {k: row[b] for k, b in (("ge", "min"), ("le", "max")) if b in row}
+    return (_kind(row["type"], bounds, row.get("choices", ())) | None,
+            Field(default=None, description=row["doc"]))
 
 
 class Position(BaseModel):
@@ -77,6 +89,10 @@ Meta = create_model("Meta", __config__=ConfigDict(extra="allow", allow_inf_nan=F
 Component = Annotated[Union[tuple(_component_model(b) for b in BLOCKS)],  # noqa: UP007
                       Field(discriminator="type")]
 Name = Annotated[StrictStr, Field(max_length=LIMITS["max_name_length"])]
+Training = create_model(
+    "Training", __config__=_STRICT,
+    __doc__="Training settings kept with the design (checked by training/settings.py).",
+    **{row["name"]: _setting_field(row) for row in training_catalog()["settings"]})
 
 
 class Design(BaseModel):
@@ -87,6 +103,7 @@ class Design(BaseModel):
     name: Name | None = None
     description: Annotated[StrictStr, Field(max_length=1000)] | None = None
     meta: Meta = Field(default_factory=Meta)  # type: ignore[valid-type]
+    training: Training | None = None  # type: ignore[valid-type]
     components: Annotated[list[Component], Field(max_length=LIMITS["max_components"])]
     edges: Annotated[list[tuple[StrictStr, StrictStr]],
                      Field(default_factory=list, max_length=LIMITS["max_edges"])]

@@ -31,6 +31,7 @@ import torch
 
 from modelstudio_widget.store import Store
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.settings import run_config
 from modelstudio_widget.workspace import resolve_workspace
 
 log = logging.getLogger(__name__)
@@ -136,14 +137,16 @@ class TrainingManager:
 
     def start(self, design: dict[str, Any] | None = None, *, config: PPOConfig | None = None,
               design_id: str | None = None, seconds: float | None = None,
-              steps: int | None = None, wait: bool = True) -> str | Future:
+              steps: int | None = None, design_revision: int | None = None,
+              wait: bool = True) -> str | Future:
         """Start training (non-blocking: returns once the run exists, not when it ends).
 
         With a design, a fresh trainer is built for it; without one, the current trainer
-        (adopted or previously started) continues. Returns the run id.
+        (adopted or previously started) continues. The run records its budget with its
+        config and, when given, the design revision it trains. Returns the run id.
         """
         return self._call("start", wait, design=design, config=config, design_id=design_id,
-                          seconds=seconds, steps=steps)
+                          seconds=seconds, steps=steps, design_revision=design_revision)
 
     def stop(self, *, wait: bool = True, timeout: float = 60.0) -> Any:
         """Stop after the current iteration and write a checkpoint."""
@@ -212,7 +215,8 @@ class TrainingManager:
             cmd.done.set_exception(exc)
 
     def _cmd_start(self, design: dict[str, Any] | None, config: PPOConfig | None,
-                   design_id: str | None, seconds: float | None, steps: int | None) -> str:
+                   design_id: str | None, seconds: float | None, steps: int | None,
+                   design_revision: int | None) -> str:
         if self.state == "training":
             self._finish("stopped")
         if design is not None:
@@ -223,7 +227,9 @@ class TrainingManager:
         trainer = self.trainer
         self.design_id = design_id
         self.run_id = self.store.create_run(
-            design_id, design=trainer.design or {}, config=trainer.config.to_dict())
+            design_id, design=trainer.design or {},
+            config=run_config(trainer.config, seconds, steps),
+            design_revision=design_revision if design_id is not None else None)
         self._begin(seconds, steps)
         return self.run_id
 

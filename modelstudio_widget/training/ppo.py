@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -38,107 +38,15 @@ from torch import Tensor
 
 from modelstudio_widget.build.base import GameTransformer
 from modelstudio_widget.build.codegen import build_model
-from modelstudio_widget.design.catalog import TRAIN_BATCH
 from modelstudio_widget.game.engine import BatchedGame
+from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
-from modelstudio_widget.training.tile_rates import max_tile_rates
+from modelstudio_widget.training.episodes import EpisodeStats
 
 MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
 # Before the first update is timed, a minibatch (forward, backward, Adam) is guessed to cost
 # this many forward passes over as many boards; the first measurement replaces the guess.
 UPDATE_COST_GUESS = 4.0
-PRECISIONS = ("float32", "bfloat16")
-
-
-@dataclass
-class PPOConfig:
-    """Every hyperparameter in one place, with defaults tuned for 2048 on a laptop CPU."""
-
-    seed: int = 0
-    """seeds the weights, the games, the action sampler and the minibatch order"""
-    num_envs: int = 256
-    """games played in parallel"""
-    num_steps: int = 64
-    """moves per game per rollout (a rollout is num_envs * num_steps moves)"""
-    learning_rate: float = 1e-3
-    """Adam's learning rate at the start of a budget"""
-    lr_final_fraction: float = 0.1
-    """the learning rate decays linearly to this fraction of itself over a budget"""
-    gamma: float = 0.99
-    """discount factor: games last hundreds of moves, so look far ahead"""
-    gae_lambda: float = 0.95
-    """lambda of generalised advantage estimation (1: Monte Carlo, 0: one-step TD)"""
-    update_epochs: int = 2
-    """passes of minibatch updates over each rollout"""
-    minibatch_size: int = TRAIN_BATCH
-    """moves per gradient step (the memory estimate assumes this batch)"""
-    clip_coef: float = 0.2
-    """PPO's clipping range for the probability ratio of the surrogate objective"""
-    ent_coef: float = 0.005
-    """weight of the entropy bonus (keeps the policy exploring)"""
-    vf_coef: float = 0.5
-    """weight of the value loss"""
-    max_grad_norm: float = 0.5
-    """gradients are clipped to this global norm"""
-    reward_transform: str = "log"
-    """how merge rewards are scaled: "log" is log2(1 + r) / 11 (a 2048 merge is worth 1.0), "raw" r / 2048"""
-    torch_threads: int = 1
-    """torch threads for training (0: torch's default); 1 avoids OpenMP spin-waits (FINDINGS)"""
-    score_window: int = 200
-    """finished games averaged for the recent mean score and max-tile rates"""
-    precision: str = "float32"
-    """"float32", or "bfloat16": forward passes under autocast (matmuls in bfloat16; weights,
-    Adam and the losses stay float32), faster where the hardware has bfloat16 (bench_templates)"""
-    device: str = "auto"
-    """where the model, rollout tensors and updates run: "auto" (CUDA when present, else the
-    CPU), "cpu", "cuda" or "cuda:N"; the engine and checkpoints stay on the CPU"""
-
-    @property
-    def batch_size(self) -> int:
-        return self.num_envs * self.num_steps
-
-    def minibatches(self, steps: int) -> int:
-        """Gradient steps over a rollout of ``steps`` moves per game (all epochs)."""
-        return self.update_epochs * math.ceil(steps * self.num_envs / self.minibatch_size)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PPOConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-
-@dataclass
-class EpisodeStats:
-    """Finished games: counters, the recent window and the score curve."""
-    window: int
-    episodes: int = 0
-    best_score: int = 0
-    recent_scores: deque = field(default_factory=deque)
-    recent_max_tiles: deque = field(default_factory=deque)
-
-    def add(self, scores: np.ndarray, max_tiles: np.ndarray) -> None:
-        for s, t in zip(scores.tolist(), max_tiles.tolist()):
-            self.episodes += 1
-            self.best_score = max(self.best_score, s)
-            self.recent_scores.append(s)
-            self.recent_max_tiles.append(t)
-        while len(self.recent_scores) > self.window:
-            self.recent_scores.popleft()
-            self.recent_max_tiles.popleft()
-
-    def summary(self) -> dict[str, Any]:
-        n = len(self.recent_scores)
-        tiles = np.asarray(self.recent_max_tiles)
-        return {
-            "episodes": self.episodes,
-            "best_score": self.best_score,
-            "mean_score": float(np.mean(self.recent_scores)) if n else None,
-            # String keys, as the JSON snapshot carries them (stored rows read back alike).
-            "max_tile_rates": {str(t): rate for t, rate in max_tile_rates(tiles).items()},
-        }
 
 
 @dataclass

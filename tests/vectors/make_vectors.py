@@ -102,6 +102,10 @@ case("valid_injection_strings_are_inert", design(
 case("valid_props_null_means_defaults", {
     "components": [{"id": "in", "type": "board_input", "props": None},
                    {"id": "out", "type": "action_output"}], "edges": [["in", "out"]]}, True)
+# Training settings ride along with the design; their values are the settings check's to
+# judge (training/settings.py), not the block rules': the rules only want an object.
+case("valid_training_settings", design(IN, tf("t"), OUT, training={
+    "seconds": 15, "steps": None, "learning_rate": 0.0005, "seed": 3}), True)
 case("valid_meta_sets_defaults", design(IN, tf("t"), OUT, meta={"d_model": 48, "n_heads": 6}),
      True)
 
@@ -221,6 +225,8 @@ case("bad_design_position", design(IN, {"id": "t", "type": "transformer_layer", 
                                         "position": {"x": "left", "y": 0}}, OUT), False,
      ("BAD_DESIGN", "t"))
 case("bad_design_meta_not_object", design(IN, OUT, meta=None) | {"meta": [128]}, False,
+     ("BAD_DESIGN", None))
+case("bad_design_training_not_object", design(IN, OUT, training=[30]), False,
      ("BAD_DESIGN", None))
 case("bad_design_name_not_string", design(IN, OUT, name=42), False, ("BAD_DESIGN", None))
 

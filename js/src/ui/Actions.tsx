@@ -6,6 +6,7 @@ import type { StudioState } from "../state/store";
 import { type ActionName, statusView, toolbarState } from "../training/actions";
 import { Icon } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
+import { TrainSettingsButton } from "./settings/TrainSettingsButton";
 
 const selectValid = (s: StudioState) => shownValidation(s).result?.valid ?? false;
 
@@ -33,6 +34,7 @@ export function Toolbar() {
         </Icon>
         Train
       </ToolButton>
+      <TrainSettingsButton />
       <ToolButton
         look=" ms-btn-stop"
         testid="btn-stop"

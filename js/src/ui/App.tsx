@@ -16,6 +16,7 @@ import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { RunSheets } from "./runs";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
+import { TrainSettingsSheet } from "./settings/TrainSettingsSheet";
 import { TrainingPanel } from "./training/TrainingPanel";
 
 const ARROWS: Record<string, [number, number]> = {
@@ -101,6 +102,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <MetaSheet />
       <RunSheets />
       <History />
+      <TrainSettingsSheet />
       <Toast />
     </div>
   );

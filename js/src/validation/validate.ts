@@ -85,6 +85,12 @@ export function checkShape(c: Context, design: unknown): [unknown[], unknown[]] 
     else if (pyLen(v) > limit)
       c.err("BAD_DESIGN", `The design's '${key}' is longer than ${limit} characters.`);
   }
+  // Training settings are checked by the settings sheet and the kernel's check when a run
+  // starts; here only their shape, so that a design always carries an object there (or nothing).
+  const training = has(design, "training") ? design.training : null;
+  if (training !== null && !isDict(training)) {
+    c.err("BAD_DESIGN", `The design's 'training' must be an object such as {"seconds": 60}.`);
+  }
   if (comps.length > c.limits.max_components) {
     c.err(
       "TOO_LARGE",

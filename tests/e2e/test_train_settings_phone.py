@@ -1,0 +1,172 @@
+"""Training settings on a phone against ``modelstudio serve``: the sheet renders the
+kernel's table, a 15 s budget typed into ``budget-seconds`` is kept with the design, the run
+it trains ends by itself (status back to idle, "Finished"), and a bad value is pointed out
+on the page and refused by the kernel: nothing trains."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHROMIUM, PHONE, Phone  # type: ignore[import-not-found]
+from voila_server import free_port, launch, stop  # type: ignore[import-not-found]
+
+from modelstudio_widget.store import Store
+
+pytestmark = pytest.mark.e2e
+
+# Small rollouts: an iteration takes about a second, so a 15 s budget ends on time.
+SERVER_CONFIG = {"num_envs": 64, "num_steps": 32}
+BUDGET_S = 15
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[tuple[str, Path]]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    ws = Path(tempfile.mkdtemp(prefix="ms-settings-"))
+    port = free_port()
+    proc = launch(port=port, workspace=ws,
+                  env={"MODELSTUDIO_TRAIN_CONFIG": json.dumps(SERVER_CONFIG)})
+    try:
+        yield f"http://127.0.0.1:{port}/", ws
+    finally:
+        stop(proc)
+
+
+@pytest.fixture
+def phone(browser: Any, app: tuple[str, Path]) -> Iterator[Phone]:
+    ctx = browser.new_context(**PHONE)
+    p = Phone(ctx.new_page(), app[0])
+    yield p
+    ctx.close()
+    assert not p.errors, f"page errors: {p.errors}"
+
+
+def shot(phone: Phone, name: str) -> None:
+    """A screenshot once the sheets' slide-in animations have finished."""
+    phone.page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running')")
+    phone.shot(name)
+
+
+def status(phone: Phone) -> tuple[str, str]:
+    s = phone.page.get_by_test_id("status")
+    return s.get_attribute("data-state") or "", s.inner_text()
+
+
+def open_settings(phone: Phone) -> Any:
+    phone.page.get_by_test_id("btn-train-settings").tap()
+    sheet = phone.page.get_by_test_id("train-settings")
+    sheet.wait_for()
+    return sheet
+
+
+def test_a_budget_set_on_the_phone_ends_the_run_by_itself(phone: Phone,
+                                                          app: tuple[str, Path]) -> None:
+    _, ws = app
+    page = phone.open().page
+    design_id = phone.new_design("Budget", "tiny")
+    sheet = open_settings(phone)
+
+    # The sheet is the kernel's table: every setting, with the server's defaults.
+    table = phone.state("s.catalog.training.settings")
+    for row in table:
+        assert sheet.get_by_test_id(f"setting-{row['name']}").count() == 1 or \
+            row["group"] == "advanced", row["name"]  # advanced: folded until opened
+    assert page.get_by_test_id("ppo-num_envs").input_value() == str(SERVER_CONFIG["num_envs"])
+    assert page.get_by_test_id("budget-preset-until-i-stop").get_attribute(
+        "aria-checked") == "true"
+    for testid in ("budget-seconds", "budget-seconds-inc", "budget-preset-5-min"):
+        box = phone.box(testid)
+        assert box["height"] >= 44, (testid, box)
+    shot(phone, "settings-sheet")
+    page.get_by_test_id("settings-group-ppo").scroll_into_view_if_needed()
+    page.get_by_test_id("ppo-learning_rate-inc").tap()
+    assert page.get_by_test_id("ppo-learning_rate").input_value() == "0.002"
+    page.get_by_test_id("settings-group-advanced").get_by_role("button").first.tap()
+    page.get_by_test_id("advanced-gae_lambda").wait_for()
+    page.get_by_test_id("btn-undo").tap()  # back to the default learning rate
+    assert page.get_by_test_id("ppo-learning_rate").input_value() == "0.001"
+    shot(phone, "settings-ppo")
+
+    # A preset is one tap; then a typed 15 s budget replaces it.
+    page.get_by_test_id("budget-preset-5-min").tap()
+    assert page.get_by_test_id("budget-seconds").input_value() == "300"
+    assert page.get_by_test_id("budget-seconds-hint").inner_text() == "5 min"
+    field = page.get_by_test_id("budget-seconds")
+    field.fill(str(BUDGET_S))
+    field.press("Enter")
+    assert page.get_by_test_id("budget-seconds-hint").inner_text() == f"{BUDGET_S} s"
+    assert "own" in (page.get_by_test_id("btn-train-settings").get_attribute("class") or "")
+    phone.wait_synced()
+    # Kept with the design: a normal edit, autosaved as a revision; undo works.
+    saved = Store.in_workspace(ws).get_design(design_id)
+    assert saved.design["training"] == {"seconds": BUDGET_S}
+    page.get_by_test_id("btn-undo").tap()
+    assert page.get_by_test_id("budget-seconds").input_value() == "300"
+    page.get_by_test_id("btn-redo").tap()
+    assert page.get_by_test_id("budget-seconds").input_value() == str(BUDGET_S)
+    phone.wait_synced()
+    shot(phone, "settings-budget-15s")
+    sheet.get_by_label("Close").tap()
+
+    # Train: the run ends by itself, within a few seconds of its budget.
+    page.get_by_test_id("btn-train").tap()
+    page.wait_for_selector("[data-testid=status][data-state=training]", timeout=60_000)
+    started = time.monotonic()
+    page.wait_for_selector("[data-testid=status][data-state=idle]",
+                           timeout=(BUDGET_S + 45) * 1000)
+    took = time.monotonic() - started
+    assert BUDGET_S - 1 <= took <= BUDGET_S + 15, took
+    state, text = status(phone)
+    assert "Finished" in text, text
+    assert page.get_by_test_id("btn-stop").is_disabled()
+    (run,) = Store.in_workspace(ws).list_runs(design_id)
+    assert run.status == "finished"
+    assert run.design["training"] == {"seconds": BUDGET_S}  # the settings, with the run
+    assert run.config["num_envs"] == SERVER_CONFIG["num_envs"]
+    assert Store.in_workspace(ws).latest_checkpoint(run.id) is not None
+    shot(phone, "settings-run-finished")
+
+
+def test_a_bad_value_is_pointed_out_and_nothing_trains(phone: Phone,
+                                                       app: tuple[str, Path]) -> None:
+    _, ws = app
+    page = phone.open().page
+    page.emulate_media(color_scheme="dark")
+    design_id = phone.new_design("Bad budget", "tiny")
+    open_settings(phone)
+    field = page.get_by_test_id("budget-seconds")
+    field.fill("0")
+    field.press("Enter")
+    problem = page.get_by_test_id("budget-seconds-problem")
+    problem.wait_for()
+    assert "Time limit is 0; it must be between 1 and 86400" in problem.inner_text()
+    assert page.get_by_test_id("train-settings-problems").is_visible()
+    # Not a number at all: said at once, nothing saved.
+    field.fill("soon")
+    field.press("Enter")
+    assert "enter a number" in page.get_by_test_id("train-settings").inner_text()
+    phone.wait_synced()
+    assert Store.in_workspace(ws).get_design(design_id).design["training"] == {"seconds": 0}
+    shot(phone, "settings-bad-value")
+    page.get_by_test_id("train-settings").get_by_label("Close").tap()
+
+    page.get_by_test_id("btn-train").tap()
+    page.wait_for_selector("[data-testid=status][data-tone=error]", timeout=30_000)
+    state, text = status(phone)
+    assert state == "idle" and "Time limit is 0; it must be between 1 and 86400" in text, text
+    assert Store.in_workspace(ws).list_runs(design_id) == []
+    shot(phone, "settings-bad-value-refused")
+
+    # Fixed (the preset), it trains.
+    open_settings(phone)
+    page.get_by_test_id("budget-preset-quick-look-30-s").tap()
+    page.get_by_test_id("budget-seconds-problem").wait_for(state="detached")
+    assert not page.get_by_test_id("train-settings-problems").is_visible()

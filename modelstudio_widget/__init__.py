@@ -8,6 +8,7 @@ The public API (README.md has a tour)::
     ms.compile_design(design, workspace)     # writes generated/<id>_<hash>.py, imports it
     ms.build_model(design)                   # the torch module
     ms.train(design, seconds=60); ms.evaluate(run); ms.export(run, "onnx", "m.onnx")
+    ms.compare([run_a, run_b])               # their score curves overlaid (matplotlib)
     ms.ModelStudio()                         # the widget
 
 Importing the package registers the ``ModelStudio/2048-v0`` Gymnasium environment.
@@ -41,6 +42,7 @@ _LAZY = {
     "PPOTrainer": "modelstudio_widget.training.ppo",
     "PPOConfig": "modelstudio_widget.training.ppo",
     "TrainingManager": "modelstudio_widget.training.manager",
+    "compare": "modelstudio_widget.training.compare_figure",
     "export": "modelstudio_widget.exporters",
     "load": "modelstudio_widget.exporters",
     "ModelStudio": "modelstudio_widget.widget",

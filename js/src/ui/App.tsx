@@ -14,6 +14,7 @@ import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
 import { MetaSheet } from "./DesignSheets";
 import { keepFromHost, useFocusHome } from "./focus";
 import { TrainingPanel } from "./training/TrainingPanel";
+import { CompareSheet } from "./compare/CompareSheet";
 
 const ARROWS: Record<string, [number, number]> = {
   ArrowLeft: [-1, 0],
@@ -89,6 +90,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <DesignsSheet />
       <ConflictSheet />
       <MetaSheet />
+      <CompareSheet />
       <Toast />
     </div>
   );

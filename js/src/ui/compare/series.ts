@@ -1,0 +1,130 @@
+// The compare sheet's data, without a DOM: the kernel's comparison (compare_runs), the
+// overlaid series on one shared x axis (uPlot's aligned data), the final-numbers table and
+// the "what differs" lines.
+import type { DesignDiff } from "../../state/diff";
+import { formatCompact, formatElapsed, formatInt, formatPercent, formatStat } from "../../training/metrics";
+
+export type XAxis = "moves" | "minutes";
+
+/** [moves, mean score, seconds of training] */
+export type CurvePoint = [number, number, number];
+
+export interface RunMetrics {
+  moves: number;
+  duration_s: number;
+  mean_score: number | null;
+  best_score: number | null;
+  tile_rates: Record<string, number | null>;
+}
+
+export interface ComparedRun {
+  id: string;
+  label: string;
+  design_id: string | null;
+  design_name: string;
+  revision: number | null;
+  status: string;
+  curve: CurvePoint[];
+  metrics: RunMetrics;
+}
+
+export interface Difference {
+  run_id: string;
+  base_run_id: string;
+  design: DesignDiff;
+  settings: Record<string, [unknown, unknown]>;
+}
+
+export interface Comparison {
+  runs: ComparedRun[];
+  differences: Difference[];
+}
+
+/** One colour per run, distinct on the dark and the light theme (at most 6 runs). */
+export const RUN_COLOURS = ["#818cf8", "#34d399", "#fbbf24", "#f472b6", "#38bdf8", "#fb923c"];
+
+export function runColour(index: number): string {
+  return RUN_COLOURS[index % RUN_COLOURS.length];
+}
+
+const X_OF: Record<XAxis, (p: CurvePoint) => number> = {
+  moves: (p) => p[0],
+  minutes: (p) => p[2] / 60,
+};
+
+/**
+ * The runs' curves on one x axis: the sorted union of their x values, and per run its
+ * score at each of them (null where it has no point: the line spans the gap). This is
+ * uPlot's aligned data, `[xs, ...ys]`.
+ */
+export function alignSeries(runs: ComparedRun[], axis: XAxis): [number[], ...(number | null)[][]] {
+  const x = X_OF[axis];
+  const perRun = runs.map((r) => {
+    const byX = new Map<number, number>();
+    for (const p of r.curve) {
+      if (Array.isArray(p) && p.every((v) => typeof v === "number" && Number.isFinite(v))) byX.set(x(p), p[1]);
+    }
+    return byX;
+  });
+  const xs = [...new Set(perRun.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  return [xs, ...perRun.map((m) => xs.map((v) => m.get(v) ?? null))];
+}
+
+/** The number of runs with at least one point (the curves actually drawn). */
+export function drawnCurves(runs: ComparedRun[]): number {
+  return runs.filter((r) => r.curve.length > 0).length;
+}
+
+export function formatX(axis: XAxis, v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  return axis === "moves" ? formatCompact(v) : `${formatStat(Number(v.toFixed(2)))} min`;
+}
+
+export const METRIC_COLUMNS = ["Mean", "Best", "Moves", "Time", "512", "1024", "2048"] as const;
+
+/** A run's row of the final-numbers table, cell by cell as METRIC_COLUMNS names them. */
+export function metricCells(m: RunMetrics): string[] {
+  const rate = (t: string) => formatPercent(m.tile_rates?.[t]);
+  return [
+    formatInt(m.mean_score),
+    formatInt(m.best_score),
+    formatCompact(m.moves),
+    formatElapsed(m.duration_s),
+    rate("512"),
+    rate("1024"),
+    rate("2048"),
+  ];
+}
+
+function shown(v: unknown): string {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number") return String(Number(v.toPrecision(6)));
+  if (typeof v === "string") return v;
+  return JSON.stringify(v);
+}
+
+function change(name: string, [a, b]: [unknown, unknown]): string {
+  return `${name}: ${shown(a)} → ${shown(b)}`;
+}
+
+/**
+ * What differs from the first run to another, one line each: blocks added and removed,
+ * a block's type and props, edges, design settings, then the run's settings. A block that
+ * only moved is no difference of meaning and is left out, and so is the design's own
+ * "training" entry: the run's settings say what it really trained with.
+ */
+export function differenceLines(d: Difference): string[] {
+  const design = d.design;
+  const lines: string[] = [];
+  for (const id of design.added) lines.push(`+ block ${id}`);
+  for (const id of design.removed) lines.push(`− block ${id}`);
+  for (const [id, c] of Object.entries(design.changed)) {
+    if (c.type) lines.push(change(`${id} type`, c.type));
+    for (const [prop, values] of Object.entries(c.props)) lines.push(change(`${id}.${prop}`, values));
+  }
+  for (const [s, t] of design.edges_added) lines.push(`+ edge ${s} → ${t}`);
+  for (const [s, t] of design.edges_removed) lines.push(`− edge ${s} → ${t}`);
+  for (const [name, values] of Object.entries(design.meta)) lines.push(change(name, values));
+  for (const [name, values] of Object.entries(d.settings)) lines.push(change(name, values));
+  return lines;
+}

@@ -1,0 +1,106 @@
+// The compare sheet's pure parts: curves aligned on one x axis (moves or minutes), the
+// final-numbers cells and the "what differs" lines.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { diffDesigns } from "../src/state/diff";
+import {
+  METRIC_COLUMNS,
+  RUN_COLOURS,
+  alignSeries,
+  differenceLines,
+  drawnCurves,
+  formatX,
+  metricCells,
+  runColour,
+  type ComparedRun,
+  type CurvePoint,
+} from "../src/ui/compare/series";
+
+function run(id: string, curve: CurvePoint[]): ComparedRun {
+  return {
+    id, label: id, design_id: "d-1", design_name: "D", revision: 1, status: "finished", curve,
+    metrics: { moves: 0, duration_s: 0, mean_score: null, best_score: null, tile_rates: {} },
+  };
+}
+
+const a = run("r-a", [[1000, 100, 60], [2000, 200, 120], [3000, 300, 180]]);
+const b = run("r-b", [[1500, 50, 30], [3000, 250, 90]]);
+
+test("compare: curves share one sorted x axis of moves, gaps are null", () => {
+  const [xs, ya, yb] = alignSeries([a, b], "moves");
+  assert.deepEqual(xs, [1000, 1500, 2000, 3000]);
+  assert.deepEqual(ya, [100, null, 200, 300]);
+  assert.deepEqual(yb, [null, 50, null, 250]);
+});
+
+test("compare: the minutes axis reads each run's training seconds", () => {
+  const [xs, ya, yb] = alignSeries([a, b], "minutes");
+  assert.deepEqual(xs, [0.5, 1, 1.5, 2, 3]);
+  assert.deepEqual(ya, [null, 100, null, 200, 300]);
+  assert.deepEqual(yb, [50, null, 250, null, null]);
+  assert.equal(formatX("minutes", 1.5), "1.5 min");
+  assert.equal(formatX("moves", 12345), "12.3k");
+  assert.equal(formatX("moves", null), "–");
+});
+
+test("compare: junk points are skipped and a run without points draws no curve", () => {
+  const junk = run("r-j", [[1, Number.NaN, 1], [2, 5, 2], "x" as unknown as CurvePoint]);
+  const empty = run("r-e", []);
+  const [xs, yj, ye] = alignSeries([junk, empty], "moves");
+  assert.deepEqual(xs, [2]);
+  assert.deepEqual(yj, [5]);
+  assert.deepEqual(ye, [null]);
+  assert.equal(drawnCurves([a, b, empty]), 2);
+});
+
+test("compare: six runs get six different colours", () => {
+  assert.equal(new Set(Array.from({ length: 6 }, (_, i) => runColour(i))).size, 6);
+  assert.equal(RUN_COLOURS.length, 6);
+});
+
+test("compare: a run's final numbers fill the table's columns", () => {
+  const cells = metricCells({
+    moves: 1_250_000, duration_s: 95, mean_score: 2345.6, best_score: 8000,
+    tile_rates: { "512": 0.5, "1024": 0.125, "2048": null },
+  });
+  assert.equal(cells.length, METRIC_COLUMNS.length);
+  assert.deepEqual(cells, ["2,346", "8,000", "1.25M", "1:35", "50%", "13%", "–"]);
+});
+
+test("compare: what differs lists blocks, props, edges and settings, not mere moves", () => {
+  const base = {
+    meta: { d_model: 64 },
+    components: [
+      { id: "in", type: "board_input", props: {}, position: { x: 0, y: 0 } },
+      { id: "t1", type: "transformer_layer", props: { n_heads: 4 }, position: { x: 0, y: 96 } },
+      { id: "out", type: "action_output", props: {}, position: { x: 0, y: 192 } },
+    ],
+    edges: [["in", "t1"], ["t1", "out"]],
+  };
+  const other = {
+    meta: { d_model: 128 },
+    components: [
+      { id: "in", type: "board_input", props: {}, position: { x: 50, y: 0 } },
+      { id: "t1", type: "transformer_layer", props: { n_heads: 8 }, position: { x: 0, y: 96 } },
+      { id: "m1", type: "moe_layer", props: {}, position: { x: 0, y: 150 } },
+      { id: "out", type: "action_output", props: {}, position: { x: 0, y: 192 } },
+    ],
+    edges: [["in", "t1"], ["t1", "m1"], ["m1", "out"]],
+  };
+  const lines = differenceLines({
+    run_id: "r-b", base_run_id: "r-a", design: diffDesigns(base, other),
+    settings: { learning_rate: [0.001, 0.0003], "budget.seconds": [30, null] },
+  });
+  assert.deepEqual(lines, [
+    "+ block m1",
+    "t1.n_heads: 4 → 8",
+    "+ edge m1 → out",
+    "+ edge t1 → m1",
+    "− edge t1 → out",
+    "d_model: 64 → 128",
+    "learning_rate: 0.001 → 0.0003",
+    "budget.seconds: 30 → –",
+  ]);
+  const same = diffDesigns(base, base);
+  assert.deepEqual(differenceLines({ run_id: "r-c", base_run_id: "r-a", design: same, settings: {} }), []);
+});

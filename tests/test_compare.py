@@ -18,7 +18,6 @@ from modelstudio_widget.training.compare import (
     COMPARE_CURVE_POINTS,
     CompareError,
     compare_runs,
-    run_curve,
     settings_diff,
 )
 from modelstudio_widget.widget import ModelStudio
@@ -55,22 +54,29 @@ def edited_design() -> dict[str, Any]:
     return design
 
 
+def curves(store: Store, *run_ids: str) -> list[list[list[float]]]:
+    return [r.curve for r in compare_runs(store, run_ids).runs]
+
+
 def test_curves_follow_the_recorded_metrics_and_keep_counting_time_across_a_resume(store):
     rows = [(0, None, 0.5), (1000, 800.0, 1.0), (2000, 950.0, 2.0),
             # resumed: the manager's clock starts again at 0
             (3000, 1000.0, 0.4), (4000, 1100.0, 1.4)]
     run_id = add_run(store, ms.default_design(), CONFIG, rows)
-    assert run_curve(store, run_id) == [[1000.0, 800.0, 1.0], [2000.0, 950.0, 2.0],
-                                        [3000.0, 1000.0, 2.4], [4000.0, 1100.0, 3.4]]
+    other = add_run(store, ms.default_design(), CONFIG, [(500, 10.0, 0.5)])
+    assert curves(store, run_id, other) == [
+        [[1000, 800.0, 1.0], [2000, 950.0, 2.0], [3000, 1000.0, 2.4], [4000, 1100.0, 3.4]],
+        [[500, 10.0, 0.5]]]
 
 
-def test_a_long_curve_is_thinned_to_the_limit_keeping_both_ends(store):
+def test_a_long_curve_is_thinned_to_the_limit_keeping_its_span_and_last_point(store):
     rows = [(i * 100, float(i), float(i)) for i in range(1, 1001)]
     run_id = add_run(store, ms.default_design(), CONFIG, rows)
-    curve = run_curve(store, run_id)
-    assert len(curve) == COMPARE_CURVE_POINTS
-    assert curve[0] == [100.0, 1.0, 1.0] and curve[-1] == [100000.0, 1000.0, 1000.0]
-    assert [p[0] for p in curve] == sorted(p[0] for p in curve)
+    other = add_run(store, ms.default_design(), CONFIG, rows[:10])
+    long, short = curves(store, run_id, other)
+    assert len(long) == COMPARE_CURVE_POINTS and len(short) == 10
+    assert long[0][0] < 500 and long[-1] == [100000, 1000.0, 1000.0]
+    assert [p[0] for p in long] == sorted(p[0] for p in long)
 
 
 def test_comparison_has_runs_in_order_with_final_numbers_and_differences(store):
@@ -92,8 +98,8 @@ def test_comparison_has_runs_in_order_with_final_numbers_and_differences(store):
     assert first["design_name"] == "Baseline" and third["design_name"] == "Wider"
     assert first["label"] != second["label"]
     assert first["metrics"] == {"moves": 8192, "duration_s": 31.0, "mean_score": 1234.5,
-                                "best_score": 4096,
-                                "tile_rates": {"512": 0.25, "1024": 0.0, "2048": None}}
+                                "best_score": 4096, "evaluation": None,
+                                "tile_rates": {"512": 0.25, "1024": 0.0, "2048": 0.0}}
     # no summary (the run was interrupted): the numbers its curve ends on
     assert second["metrics"]["moves"] == 4096 and second["metrics"]["mean_score"] == 700.0
     assert second["status"] == "interrupted"
@@ -177,5 +183,7 @@ def test_ms_compare_draws_one_line_per_run_on_moves_or_minutes(store, workspace)
         r.label for r in fig.comparison.runs]
     minutes = ms.compare(ids[:2], x="minutes", workspace=workspace).axes[0]
     assert len(minutes.lines) == 2 and list(minutes.lines[0].get_xdata()) == [1.0, 2.0]
+    stored = ms.runs(workspace=workspace)  # newest first
+    assert len(ms.compare(stored[:2]).axes[0].lines) == 2  # their workspace
     with pytest.raises(ValueError, match="moves, minutes"):
         ms.compare(ids, x="hours", workspace=workspace)

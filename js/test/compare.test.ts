@@ -64,7 +64,12 @@ test("compare: a run's final numbers fill the table's columns", () => {
     tile_rates: { "512": 0.5, "1024": 0.125, "2048": null },
   });
   assert.equal(cells.length, METRIC_COLUMNS.length);
-  assert.deepEqual(cells, ["2,346", "8,000", "1.25M", "1:35", "50%", "13%", "–"]);
+  assert.deepEqual(cells, ["2,346", "8,000", "–", "1.25M", "1:35", "50%", "13%", "–"]);
+  const evaluatedRun = metricCells({
+    moves: 10, duration_s: 1, mean_score: 1, best_score: 1, tile_rates: {},
+    evaluation: { mean_score: 3021.4, se: 41.6, games: 200 },
+  });
+  assert.equal(evaluatedRun[METRIC_COLUMNS.indexOf("Evaluated")], "3,021 ± 42");
 });
 
 test("compare: what differs lists blocks, props, edges and settings, not mere moves", () => {
@@ -72,21 +77,18 @@ test("compare: what differs lists blocks, props, edges and settings, not mere mo
     meta: { d_model: 64 },
     components: [
       { id: "in", type: "board_input", props: {}, position: { x: 0, y: 0 } },
-      { id: "t1", type: "transformer_layer", props: { n_heads: 4 }, position: { x: 0, y: 96 } },
+      { id: "t1", type: "transformer_layer", props: { n_heads: 4 } as Record<string, number>, position: { x: 0, y: 96 } },
       { id: "out", type: "action_output", props: {}, position: { x: 0, y: 192 } },
     ],
     edges: [["in", "t1"], ["t1", "out"]],
   };
-  const other = {
-    meta: { d_model: 128 },
-    components: [
-      { id: "in", type: "board_input", props: {}, position: { x: 50, y: 0 } },
-      { id: "t1", type: "transformer_layer", props: { n_heads: 8 }, position: { x: 0, y: 96 } },
-      { id: "m1", type: "moe_layer", props: {}, position: { x: 0, y: 150 } },
-      { id: "out", type: "action_output", props: {}, position: { x: 0, y: 192 } },
-    ],
-    edges: [["in", "t1"], ["t1", "m1"], ["m1", "out"]],
-  };
+  // d_model doubled, the first block moved, t1's heads doubled, an MoE block between t1 and out
+  const other = structuredClone(base);
+  other.meta.d_model = 128;
+  other.components[0].position.x = 50;
+  other.components[1].props.n_heads = 8;
+  other.components.splice(2, 0, { id: "m1", type: "moe_layer", props: {}, position: { x: 0, y: 150 } });
+  other.edges = [["in", "t1"], ["t1", "m1"], ["m1", "out"]];
   const lines = differenceLines({
     run_id: "r-b", base_run_id: "r-a", design: diffDesigns(base, other),
     settings: { learning_rate: [0.001, 0.0003], "budget.seconds": [30, null] },

@@ -8,24 +8,21 @@ against ("what differs" is always first run -> other run).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from modelstudio_widget.design.diff import changed_keys, diff_designs
-from modelstudio_widget.store import NotFound, RunRecord, Store
+from modelstudio_widget.store import NotFound, Store
+from modelstudio_widget.training.runs import CurvePoint, RunQueries, RunSummary
 
 MIN_RUNS = 2
 MAX_RUNS = 6
 #: Points per curve sent to the page or plotted (the chart is a few hundred pixels wide).
 COMPARE_CURVE_POINTS = 400
-#: The final numbers each run reports, in the order the table shows them.
-METRIC_KEYS = ("moves", "duration_s", "mean_score", "best_score", "tile_rates")
-#: The max-tile rates the table shows (a run records more; these tell runs apart).
-SHOWN_TILES = ("512", "1024", "2048")
-
-Curve = list[list[float]]  # [[moves, mean score, seconds of training], ...]
+#: The final numbers of each run (``RunSummary`` fields) the table shows.
+METRIC_FIELDS = ("moves", "duration_s", "mean_score", "best_score", "tile_rates",
+                 "evaluation")
 
 
 class CompareError(ValueError):
@@ -39,21 +36,23 @@ class CompareError(ValueError):
 
 @dataclass(frozen=True)
 class ComparedRun:
-    """One run of a comparison: who it is, its curve and its final numbers."""
+    """One run of a comparison: its summary (as the runs sheet lists it), a label for the
+    legend and its curve ``[[moves, mean score, seconds], ...]``."""
 
-    id: str
+    summary: RunSummary
     label: str
-    design_id: str | None
-    design_name: str
-    revision: int | None
-    status: str
-    curve: Curve
-    metrics: dict[str, Any]
+    curve: list[CurvePoint]
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "design_id": self.design_id,
-                "design_name": self.design_name, "revision": self.revision,
-                "status": self.status, "curve": self.curve, "metrics": self.metrics}
+        s = self.summary
+        return {"id": s.id, "label": self.label, "design_id": s.design_id,
+                "design_name": s.design_name, "revision": s.revision, "status": s.status,
+                "curve": self.curve,
+                "metrics": {name: getattr(s, name) for name in METRIC_FIELDS}}
 
 
 @dataclass(frozen=True)
@@ -93,12 +92,22 @@ def compare_runs(store: Store, run_ids: Sequence[str]) -> Comparison:
         except NotFound:
             raise CompareError("RUN_NOT_FOUND", f"Run {run_id} is no longer in the store "
                                "(deleted?): untick it to compare the others.") from None
-    runs = [_compared(store, record) for record in records]
+    store.mark_interrupted_runs()
+    queries = RunQueries(store)
+    summaries = queries.summarise(records)
+    runs = [ComparedRun(s, run_label(s), queries.curve(s.id, COMPARE_CURVE_POINTS))
+            for s in summaries]
     base = records[0]
     differences = [Difference(other.id, base.id, diff_designs(base.design, other.design),
                               settings_diff(base.config, other.config))
                    for other in records[1:]]
     return Comparison(runs, differences)
+
+
+def run_label(summary: RunSummary) -> str:
+    """The run in a legend: its design, the revision it trained and its id's end."""
+    revision = f" rev {summary.revision}" if summary.revision is not None else ""
+    return f"{summary.design_name or 'Unsaved design'}{revision} · {summary.id[-4:]}"
 
 
 def check_run_ids(run_ids: Sequence[str]) -> None:
@@ -110,49 +119,6 @@ def check_run_ids(run_ids: Sequence[str]) -> None:
         if run_id in seen:
             raise CompareError("BAD_SELECTION", f"Run {run_id} is selected twice.")
         seen.add(run_id)
-
-
-def run_curve(store: Store, run_id: str, limit: int = COMPARE_CURVE_POINTS) -> Curve:
-    """The run's score curve from its recorded metrics: ``[[moves, mean score, seconds],
-    ...]`` in move order, at most ``limit`` points. Seconds count training time and go on
-    across a resume (each segment's clock restarts at 0)."""
-    curve: Curve = []
-    offset = 0.0
-    previous: float | None = None
-    for step, metrics in store.metrics(run_id):
-        score = metrics.get("mean_score")
-        if not _finite(score):
-            continue
-        elapsed = metrics.get("elapsed_s")
-        seconds = float(elapsed) if _finite(elapsed) else (previous or 0.0)
-        if previous is not None and seconds < previous:  # a resumed segment
-            offset += previous
-        previous = seconds
-        curve.append([float(step), float(score), round(seconds + offset, 3)])
-    if len(curve) <= limit:
-        return curve
-    # Deferred: the manager imports torch; only a run of more than ``limit`` rows (one a
-    # second) needs thinning.
-    from modelstudio_widget.training.manager import downsample
-
-    return downsample(curve, limit)
-
-
-def final_metrics(record: RunRecord, curve: Curve) -> dict[str, Any]:
-    """The run's final numbers: from its summary (written when it ends), else (a run still
-    training, or one a crash ended) from its curve."""
-    summary = record.summary or {}
-    rates = summary.get("max_tile_rates") or {}
-    last = curve[-1] if curve else None
-    moves = summary.get("global_step")
-    duration = summary.get("elapsed_s")
-    return {
-        "moves": int(moves) if _finite(moves) else (int(last[0]) if last else 0),
-        "duration_s": float(duration) if _finite(duration) else (last[2] if last else 0.0),
-        "mean_score": summary.get("mean_score", last[1] if last else None),
-        "best_score": summary.get("best_score"),
-        "tile_rates": {t: rates.get(t) for t in SHOWN_TILES},
-    }
 
 
 def settings_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
@@ -169,26 +135,3 @@ def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
-
-
-def _compared(store: Store, record: RunRecord) -> ComparedRun:
-    curve = run_curve(store, record.id)
-    name = _design_name(store, record)
-    revision = f" rev {record.design_revision}" if record.design_revision is not None else ""
-    return ComparedRun(record.id, f"{name}{revision} · {record.id[-4:]}", record.design_id,
-                       name, record.design_revision, record.status, curve,
-                       final_metrics(record, curve))
-
-
-def _design_name(store: Store, record: RunRecord) -> str:
-    """The design's name now (a deleted design's too); else the one the run trained."""
-    if record.design_id is not None:
-        try:
-            return store.get_design(record.design_id, include_deleted=True).name
-        except NotFound:
-            pass
-    return str(record.design.get("name") or "Unsaved design")
-
-
-def _finite(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)

@@ -64,6 +64,6 @@ def _workspace_of(runs: Sequence[Any]) -> Any:
 
 
 def _title(comparison: Comparison) -> str:
-    names = sorted({r.design_name for r in comparison.runs})
+    names = sorted({r.summary.design_name for r in comparison.runs})
     return (f"{len(comparison.runs)} runs of {names[0]}" if len(names) == 1
             else f"{len(comparison.runs)} runs of {len(names)} designs")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelstudio_widget.ids import ID_RE, MAX_ID_CHARS
+from modelstudio_widget.ids import MAX_ID_CHARS, RUN_ID_RE
 from modelstudio_widget.training.compare import MAX_RUNS, CompareError, compare_runs
 from modelstudio_widget.widget_commands import COMMANDS
 from modelstudio_widget.widget_protocol import Arg, ProtocolError
 
-RUN_ID = Arg("run_ids[]", str, pattern=ID_RE, max_len=MAX_ID_CHARS)
+RUN_ID = Arg("run_ids[]", str, pattern=RUN_ID_RE, max_len=MAX_ID_CHARS)
 
 
 @COMMANDS.command("compare_runs", Arg("run_ids", list))

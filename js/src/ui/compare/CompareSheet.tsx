@@ -95,7 +95,7 @@ function MetricsTable({ comparison }: { comparison: Comparison }) {
             <tr key={r.id} data-testid={`compare-row-${r.id}`}>
               <th scope="row">
                 <RunName index={i} label={r.label} />
-                <span className="ms-muted ms-compare-status">{r.status === "running" ? "training" : r.status}</span>
+                <span className="ms-muted ms-compare-status">{r.status}</span>
               </th>
               {metricCells(r.metrics).map((cell, j) => (
                 <td key={METRIC_COLUMNS[j]}>{cell}</td>

@@ -15,6 +15,8 @@ export interface RunMetrics {
   mean_score: number | null;
   best_score: number | null;
   tile_rates: Record<string, number | null>;
+  /** The run's latest evaluation (the evaluate sheet's), if it has one. */
+  evaluation?: { mean_score?: number; se?: number; games?: number } | null;
 }
 
 export interface ComparedRun {
@@ -80,7 +82,12 @@ export function formatX(axis: XAxis, v: number | null | undefined): string {
   return axis === "moves" ? formatCompact(v) : `${formatStat(Number(v.toFixed(2)))} min`;
 }
 
-export const METRIC_COLUMNS = ["Mean", "Best", "Moves", "Time", "512", "1024", "2048"] as const;
+export const METRIC_COLUMNS = ["Mean", "Best", "Evaluated", "Moves", "Time", "512", "1024", "2048"] as const;
+
+function evaluated(e: RunMetrics["evaluation"]): string {
+  if (!e || typeof e.mean_score !== "number") return "–";
+  return typeof e.se === "number" ? `${formatInt(e.mean_score)} ± ${formatInt(e.se)}` : formatInt(e.mean_score);
+}
 
 /** A run's row of the final-numbers table, cell by cell as METRIC_COLUMNS names them. */
 export function metricCells(m: RunMetrics): string[] {
@@ -88,6 +95,7 @@ export function metricCells(m: RunMetrics): string[] {
   return [
     formatInt(m.mean_score),
     formatInt(m.best_score),
+    evaluated(m.evaluation),
     formatCompact(m.moves),
     formatElapsed(m.duration_s),
     rate("512"),

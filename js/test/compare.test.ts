@@ -64,7 +64,7 @@ test("compare: a run's final numbers fill the table's columns", () => {
     tile_rates: { "512": 0.5, "1024": 0.125, "2048": null },
   });
   assert.equal(cells.length, METRIC_COLUMNS.length);
-  assert.deepEqual(cells, ["2,346", "8,000", "–", "1.25M", "1:35", "50%", "13%", "–"]);
+  assert.deepEqual(cells, ["2,346", "8,000", "–", "1.25M", "2 min", "50%", "13%", "–"]);
   const evaluatedRun = metricCells({
     moves: 10, duration_s: 1, mean_score: 1, best_score: 1, tile_rates: {},
     evaluation: { mean_score: 3021.4, se: 41.6, games: 200 },

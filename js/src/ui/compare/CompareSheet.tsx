@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import type { CommandError } from "../../kernel/bridge";
 import { useStudio, useStudioContext } from "../context";
+import { statusLabel } from "../runs/format";
 import { Sheet } from "../Sheet";
 import { CompareChart } from "./CompareChart";
 import { METRIC_COLUMNS, differenceLines, metricCells, runColour, type Comparison, type XAxis } from "./series";
@@ -95,7 +96,7 @@ function MetricsTable({ comparison }: { comparison: Comparison }) {
             <tr key={r.id} data-testid={`compare-row-${r.id}`}>
               <th scope="row">
                 <RunName index={i} label={r.label} />
-                <span className="ms-muted ms-compare-status">{r.status}</span>
+                <span className="ms-muted ms-compare-status">{statusLabel(r.status)}</span>
               </th>
               {metricCells(r.metrics).map((cell, j) => (
                 <td key={METRIC_COLUMNS[j]}>{cell}</td>

@@ -2,7 +2,8 @@
 // overlaid series on one shared x axis (uPlot's aligned data), the final-numbers table and
 // the "what differs" lines.
 import type { DesignDiff } from "../../state/diff";
-import { formatCompact, formatElapsed, formatInt, formatPercent, formatStat } from "../../training/metrics";
+import { formatCompact, formatInt, formatStat } from "../../training/metrics";
+import { formatDuration, formatRate } from "../runs/format";
 
 export type XAxis = "moves" | "minutes";
 
@@ -91,13 +92,13 @@ function evaluated(e: RunMetrics["evaluation"]): string {
 
 /** A run's row of the final-numbers table, cell by cell as METRIC_COLUMNS names them. */
 export function metricCells(m: RunMetrics): string[] {
-  const rate = (t: string) => formatPercent(m.tile_rates?.[t]);
+  const rate = (t: string) => formatRate(m.tile_rates?.[t]);
   return [
     formatInt(m.mean_score),
     formatInt(m.best_score),
     evaluated(m.evaluation),
     formatCompact(m.moves),
-    formatElapsed(m.duration_s),
+    formatDuration(m.duration_s),
     rate("512"),
     rate("1024"),
     rate("2048"),

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { diffDesigns } from "../src/state/diff";
 import {
   METRIC_COLUMNS,
+  MINUTE_TICK_STEPS,
   RUN_COLOURS,
   alignSeries,
   differenceLines,
@@ -18,7 +19,7 @@ import {
 
 function run(id: string, curve: CurvePoint[]): ComparedRun {
   return {
-    id, label: id, design_id: "d-1", design_name: "D", revision: 1, status: "finished", curve,
+    id, label: id, tag: id, design_id: "d-1", design_name: "D", revision: 1, status: "finished", curve,
     metrics: { moves: 0, duration_s: 0, mean_score: null, best_score: null, tile_rates: {} },
   };
 }
@@ -26,19 +27,22 @@ function run(id: string, curve: CurvePoint[]): ComparedRun {
 const a = run("r-a", [[1000, 100, 60], [2000, 200, 120], [3000, 300, 180]]);
 const b = run("r-b", [[1500, 50, 30], [3000, 250, 90]]);
 
-test("compare: curves share one sorted x axis of moves, gaps are null", () => {
+test("compare: curves share one sorted x axis of moves, on their lines inside their span", () => {
   const [xs, ya, yb] = alignSeries([a, b], "moves");
   assert.deepEqual(xs, [1000, 1500, 2000, 3000]);
-  assert.deepEqual(ya, [100, null, 200, 300]);
-  assert.deepEqual(yb, [null, 50, null, 250]);
+  assert.deepEqual(ya, [100, 150, 200, 300]);
+  assert.deepEqual(yb, [null, 50, 50 + 200 / 3, 250]);
 });
 
 test("compare: the minutes axis reads each run's training seconds", () => {
   const [xs, ya, yb] = alignSeries([a, b], "minutes");
   assert.deepEqual(xs, [0.5, 1, 1.5, 2, 3]);
-  assert.deepEqual(ya, [null, 100, null, 200, 300]);
-  assert.deepEqual(yb, [50, null, 250, null, null]);
-  assert.equal(formatX("minutes", 1.5), "1.5 min");
+  assert.deepEqual(ya, [null, 100, 150, 200, 300]);
+  assert.deepEqual(yb, [50, 150, 250, null, null]);
+  assert.equal(formatX("minutes", 1.5), "1:30");
+  assert.equal(formatX("minutes", 0.25), "15 s");
+  const clock = MINUTE_TICK_STEPS.map((m) => formatX("minutes", m));
+  assert.equal(new Set(clock).size, clock.length, "every tick step reads differently");
   assert.equal(formatX("moves", 12345), "12.3k");
   assert.equal(formatX("moves", null), "–");
 });
@@ -64,7 +68,7 @@ test("compare: a run's final numbers fill the table's columns", () => {
     tile_rates: { "512": 0.5, "1024": 0.125, "2048": null },
   });
   assert.equal(cells.length, METRIC_COLUMNS.length);
-  assert.deepEqual(cells, ["2,346", "8,000", "–", "1.25M", "2 min", "50%", "13%", "–"]);
+  assert.deepEqual(cells, ["2,346", "8,000", "1.25M", "2 min", "50%", "13%", "–", "–"]);
   const evaluatedRun = metricCells({
     moves: 10, duration_s: 1, mean_score: 1, best_score: 1, tile_rates: {},
     evaluation: { mean_score: 3021.4, se: 41.6, games: 200 },

@@ -36,20 +36,25 @@ class CompareError(ValueError):
 
 @dataclass(frozen=True)
 class ComparedRun:
-    """One run of a comparison: its summary (as the runs sheet lists it), a label for the
-    legend and its curve ``[[moves, mean score, seconds], ...]``."""
+    """One run of a comparison: its summary (as the runs sheet lists it), its tag (see
+    ``run_tag``) and its curve ``[[moves, mean score, seconds], ...]``."""
 
     summary: RunSummary
-    label: str
+    tag: str
     curve: list[CurvePoint]
 
     @property
     def id(self) -> str:
         return self.summary.id
 
+    @property
+    def label(self) -> str:
+        """The run in a legend: its design's name and its tag."""
+        return f"{self.summary.design_name or 'Unsaved design'} · {self.tag}"
+
     def to_dict(self) -> dict[str, Any]:
         s = self.summary
-        return {"id": s.id, "label": self.label, "design_id": s.design_id,
+        return {"id": s.id, "label": self.label, "tag": self.tag, "design_id": s.design_id,
                 "design_name": s.design_name, "revision": s.revision, "status": s.status,
                 "curve": self.curve,
                 "metrics": {name: getattr(s, name) for name in METRIC_FIELDS}}
@@ -95,7 +100,7 @@ def compare_runs(store: Store, run_ids: Sequence[str]) -> Comparison:
     store.mark_interrupted_runs()
     queries = RunQueries(store)
     summaries = queries.summarise(records)
-    runs = [ComparedRun(s, run_label(s), queries.curve(s.id, COMPARE_CURVE_POINTS))
+    runs = [ComparedRun(s, run_tag(s), queries.curve(s.id, COMPARE_CURVE_POINTS))
             for s in summaries]
     base = records[0]
     differences = [Difference(other.id, base.id, diff_designs(base.design, other.design),
@@ -104,10 +109,11 @@ def compare_runs(store: Store, run_ids: Sequence[str]) -> Comparison:
     return Comparison(runs, differences)
 
 
-def run_label(summary: RunSummary) -> str:
-    """The run in a legend: its design, the revision it trained and its id's end."""
-    revision = f" rev {summary.revision}" if summary.revision is not None else ""
-    return f"{summary.design_name or 'Unsaved design'}{revision} · {summary.id[-4:]}"
+def run_tag(summary: RunSummary) -> str:
+    """What tells runs of one design apart: "rev 3 · 8b59" (the revision it trained and
+    its id's end)."""
+    revision = f"rev {summary.revision} · " if summary.revision is not None else ""
+    return f"{revision}{summary.id[-4:]}"
 
 
 def check_run_ids(run_ids: Sequence[str]) -> None:

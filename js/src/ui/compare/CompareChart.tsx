@@ -6,7 +6,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useWidth } from "../training/useWidth";
-import { alignSeries, drawnCurves, formatX, runColour, type ComparedRun, type XAxis } from "./series";
+import { MINUTE_TICK_STEPS, alignSeries, drawnCurves, formatX, runColour, type ComparedRun, type XAxis } from "./series";
 
 const HEIGHT = 220;
 
@@ -36,7 +36,12 @@ function chartOptions(el: HTMLElement, runs: ComparedRun[], axis: XAxis, width: 
       })),
     ],
     axes: [
-      { ...axisStyle, values: (_u, ticks) => ticks.map((v) => formatX(axis, v)) },
+      {
+        ...axisStyle,
+        space: 64,
+        incrs: axis === "minutes" ? MINUTE_TICK_STEPS : undefined,
+        values: (_u, ticks) => ticks.map((v) => formatX(axis, v)),
+      },
       { ...axisStyle, size: 48, values: (_u, ticks) => ticks.map((v) => formatCompact(v)) },
     ],
   };

@@ -95,8 +95,10 @@ function MetricsTable({ comparison }: { comparison: Comparison }) {
           {comparison.runs.map((r, i) => (
             <tr key={r.id} data-testid={`compare-row-${r.id}`}>
               <th scope="row">
-                <RunName index={i} label={r.label} />
-                <span className="ms-muted ms-compare-status">{statusLabel(r.status)}</span>
+                <RunName index={i} label={r.design_name || r.label} />
+                <span className="ms-muted ms-compare-status">
+                  {r.tag} · {statusLabel(r.status)}
+                </span>
               </th>
               {metricCells(r.metrics).map((cell, j) => (
                 <td key={METRIC_COLUMNS[j]}>{cell}</td>

@@ -2,7 +2,7 @@
 // overlaid series on one shared x axis (uPlot's aligned data), the final-numbers table and
 // the "what differs" lines.
 import type { DesignDiff } from "../../state/diff";
-import { formatCompact, formatInt, formatStat } from "../../training/metrics";
+import { formatCompact, formatElapsed, formatInt } from "../../training/metrics";
 import { formatDuration, formatRate } from "../runs/format";
 
 export type XAxis = "moves" | "minutes";
@@ -22,7 +22,10 @@ export interface RunMetrics {
 
 export interface ComparedRun {
   id: string;
+  /** The run in the legend: its design's name, then its tag. */
   label: string;
+  /** What tells runs of one design apart: "rev 3 · 8b59" (revision, the id's end). */
+  tag: string;
   design_id: string | null;
   design_name: string;
   revision: number | null;
@@ -57,8 +60,9 @@ const X_OF: Record<XAxis, (p: CurvePoint) => number> = {
 
 /**
  * The runs' curves on one x axis: the sorted union of their x values, and per run its
- * score at each of them (null where it has no point: the line spans the gap). This is
- * uPlot's aligned data, `[xs, ...ys]`.
+ * score at each of them: where the run has no point of its own but runs on both sides, the
+ * value on its line between them (so the legend reads a value under the finger for every
+ * run that spans it); outside a run's span, null. This is uPlot's aligned data, `[xs, ...ys]`.
  */
 export function alignSeries(runs: ComparedRun[], axis: XAxis): [number[], ...(number | null)[][]] {
   const x = X_OF[axis];
@@ -67,10 +71,23 @@ export function alignSeries(runs: ComparedRun[], axis: XAxis): [number[], ...(nu
     for (const p of r.curve) {
       if (Array.isArray(p) && p.every((v) => typeof v === "number" && Number.isFinite(v))) byX.set(x(p), p[1]);
     }
-    return byX;
+    return [...byX].sort((a, b) => a[0] - b[0]);
   });
-  const xs = [...new Set(perRun.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
-  return [xs, ...perRun.map((m) => xs.map((v) => m.get(v) ?? null))];
+  const xs = [...new Set(perRun.flatMap((pts) => pts.map((p) => p[0])))].sort((a, b) => a - b);
+  return [xs, ...perRun.map((pts) => onLine(pts, xs))];
+}
+
+/** A polyline's values at the sorted `xs` (null outside its span). */
+function onLine(pts: [number, number][], xs: number[]): (number | null)[] {
+  let i = 0;
+  return xs.map((v) => {
+    if (!pts.length || v < pts[0][0] || v > pts[pts.length - 1][0]) return null;
+    while (pts[i][0] < v) i++;
+    const [x1, y1] = pts[i];
+    if (x1 === v) return y1;
+    const [x0, y0] = pts[i - 1];
+    return y0 + ((y1 - y0) * (v - x0)) / (x1 - x0);
+  });
 }
 
 /** The number of runs with at least one point (the curves actually drawn). */
@@ -78,12 +95,17 @@ export function drawnCurves(runs: ComparedRun[]): number {
   return runs.filter((r) => r.curve.length > 0).length;
 }
 
+/** A value on the x axis: moves as 12.3k, minutes as a clock ("45 s", "3:07"). */
 export function formatX(axis: XAxis, v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
-  return axis === "moves" ? formatCompact(v) : `${formatStat(Number(v.toFixed(2)))} min`;
+  return axis === "moves" ? formatCompact(v) : formatElapsed(Math.round(v * 60));
 }
 
-export const METRIC_COLUMNS = ["Mean", "Best", "Evaluated", "Moves", "Time", "512", "1024", "2048"] as const;
+/** Tick steps of the minutes axis, in minutes: whole seconds and minutes, so no two ticks
+ * read the same on the clock. */
+export const MINUTE_TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400].map((s) => s / 60);
+
+export const METRIC_COLUMNS = ["Mean", "Best", "Moves", "Time", "512", "1024", "2048", "Evaluated"] as const;
 
 function evaluated(e: RunMetrics["evaluation"]): string {
   if (!e || typeof e.mean_score !== "number") return "–";
@@ -96,12 +118,12 @@ export function metricCells(m: RunMetrics): string[] {
   return [
     formatInt(m.mean_score),
     formatInt(m.best_score),
-    evaluated(m.evaluation),
     formatCompact(m.moves),
     formatDuration(m.duration_s),
     rate("512"),
     rate("1024"),
     rate("2048"),
+    evaluated(m.evaluation),
   ];
 }
 

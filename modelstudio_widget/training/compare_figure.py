@@ -11,6 +11,8 @@ from modelstudio_widget.training.compare import Comparison, compare_runs
 
 X_AXES = {"moves": ("Moves", 0, 1.0), "minutes": ("Minutes of training", 2, 1 / 60)}
 """x axis name -> (label, column of the curve, scale)"""
+#: Fewer points than this and each is marked (a line of one point draws nothing).
+MARK_BELOW = 30
 
 
 def compare(runs: Sequence[Any], x: str = "moves", *,
@@ -38,7 +40,8 @@ def compare(runs: Sequence[Any], x: str = "moves", *,
     plt.close(fig)  # returned, not also shown by pyplot at the end of the cell
     for run in comparison.runs:
         ax.plot([p[column] * scale for p in run.curve], [p[1] for p in run.curve],
-                label=run.label, linewidth=1.8)
+                label=run.label, linewidth=1.8,
+                marker="o" if len(run.curve) < MARK_BELOW else None, markersize=4)
     ax.set_xlabel(label)
     ax.set_ylabel("Mean score (recent games)")
     ax.set_title(_title(comparison))

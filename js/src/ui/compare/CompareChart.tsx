@@ -31,7 +31,6 @@ function chartOptions(el: HTMLElement, runs: ComparedRun[], axis: XAxis, width: 
         stroke: runColour(i),
         width: 2,
         spanGaps: true,
-        points: { show: false },
         value: (_u: uPlot, v: number | null) => formatInt(v),
       })),
     ],

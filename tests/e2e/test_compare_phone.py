@@ -9,6 +9,7 @@ seconds."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,7 +118,9 @@ def test_two_runs_ticked_in_the_runs_sheet_compare_as_two_curves(phone: Phone,
     expect(chart).to_have_attribute("data-axis", "minutes")
     expect(chart).to_have_attribute("data-series", "2")
     expect(chart.locator(".u-legend")).to_contain_text("Time")
-    page.get_by_test_id("compare-table").scroll_into_view_if_needed()
+    phone.drag((over["x"] + 10, y), (over["x"] + over["width"] * 0.5, y), rest=True)
+    at = chart.locator(".u-legend .u-series .u-value").first.inner_text()
+    assert re.fullmatch(r"\d+ s|\d+:\d\d", at), at  # training time on a clock
     shot(phone, "phone-table")
 
     # wide (a tablet, or a desktop window): the same sheet, the chart as wide as it is

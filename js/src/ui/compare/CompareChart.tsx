@@ -6,7 +6,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useWidth } from "../training/useWidth";
-import { MINUTE_TICK_STEPS, alignSeries, drawnCurves, formatX, runColour, type ComparedRun, type XAxis } from "./series";
+import { TIME_TICK_STEPS_S, alignSeries, drawnCurves, formatX, runColour, type ComparedRun, type XAxis } from "./series";
 
 const HEIGHT = 220;
 
@@ -38,7 +38,7 @@ function chartOptions(el: HTMLElement, runs: ComparedRun[], axis: XAxis, width: 
       {
         ...axisStyle,
         space: 64,
-        incrs: axis === "minutes" ? MINUTE_TICK_STEPS : undefined,
+        incrs: axis === "minutes" ? TIME_TICK_STEPS_S : undefined,
         values: (_u, ticks) => ticks.map((v) => formatX(axis, v)),
       },
       { ...axisStyle, size: 48, values: (_u, ticks) => ticks.map((v) => formatCompact(v)) },

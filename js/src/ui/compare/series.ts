@@ -53,9 +53,11 @@ export function runColour(index: number): string {
   return RUN_COLOURS[index % RUN_COLOURS.length];
 }
 
+/** Where a point lies on each x axis: moves, or seconds of training (shown as a clock:
+ * uPlot's tick steps must be whole numbers of the unit to round well). */
 const X_OF: Record<XAxis, (p: CurvePoint) => number> = {
   moves: (p) => p[0],
-  minutes: (p) => p[2] / 60,
+  minutes: (p) => p[2],
 };
 
 /**
@@ -95,15 +97,14 @@ export function drawnCurves(runs: ComparedRun[]): number {
   return runs.filter((r) => r.curve.length > 0).length;
 }
 
-/** A value on the x axis: moves as 12.3k, minutes as a clock ("45 s", "3:07"). */
+/** A value on the x axis: moves as 12.3k, training time as a clock ("45 s", "3:07"). */
 export function formatX(axis: XAxis, v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
-  return axis === "moves" ? formatCompact(v) : formatElapsed(Math.round(v * 60));
+  return axis === "moves" ? formatCompact(v) : formatElapsed(Math.round(v));
 }
 
-/** Tick steps of the minutes axis, in minutes: whole seconds and minutes, so no two ticks
- * read the same on the clock. */
-export const MINUTE_TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400].map((s) => s / 60);
+/** Tick steps of the time axis, in seconds: round on a clock. */
+export const TIME_TICK_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
 
 export const METRIC_COLUMNS = ["Mean", "Best", "Moves", "Time", "512", "1024", "2048", "Evaluated"] as const;
 

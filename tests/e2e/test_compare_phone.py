@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,15 +49,22 @@ def phone(browser: Any, app: tuple[str, Path]) -> Iterator[Phone]:
     assert not p.errors, f"page errors: {p.errors}"
 
 
-def train_a_run(phone: Phone, points: int = 3) -> None:
-    """Train until the new run's score curve has ``points`` points, then stop."""
+def train_a_run(phone: Phone, workspace: Path, points: int = 3) -> None:
+    """Train until the new run has ``points`` scored metrics rows in the store (what its
+    curve is drawn from: at most a row a second), then stop."""
     page = phone.page
     before = phone.state("s.metrics?.run_id ?? null")
     page.get_by_test_id("btn-train").tap()
     page.wait_for_function(
         "before => { const m = document.querySelector('.ms-root').__studio.store.getState()"
-        f".metrics; return m && m.run_id !== before && (m.score_curve?.length ?? 0) >= {points}; }}",
-        arg=before, timeout=90_000)
+        ".metrics; return m && m.run_id && m.run_id !== before; }", arg=before,
+        timeout=90_000)
+    run_id = phone.state("s.metrics.run_id")
+    deadline = time.monotonic() + 90
+    with Store.in_workspace(workspace) as store:
+        while len(store.score_points([run_id]).get(run_id, [])) < points:
+            assert time.monotonic() < deadline, "the run recorded no curve"
+            time.sleep(0.5)
     page.get_by_test_id("btn-stop").tap()
     page.wait_for_function(
         "() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle'",
@@ -74,8 +82,8 @@ def test_two_runs_ticked_in_the_runs_sheet_compare_as_two_curves(phone: Phone,
     page = phone.page
     phone.open()
     design_id = phone.new_design("Compare me", template="tiny")
-    train_a_run(phone)
-    train_a_run(phone, points=6)  # the same seed: the same start, then it goes on
+    train_a_run(phone, app[1])
+    train_a_run(phone, app[1], points=6)  # the same seed: the same start, then it goes on
     with Store.in_workspace(app[1]) as store:
         runs = [r.id for r in store.list_runs(design_id)]
     assert len(runs) == 2
@@ -112,6 +120,9 @@ def test_two_runs_ticked_in_the_runs_sheet_compare_as_two_curves(phone: Phone,
     values = chart.locator(".u-legend .u-series .u-value").all_inner_texts()
     assert len(values) == 3, values  # the x value and one per run
     assert any(v.replace(",", "").isdigit() for v in values[1:]), values
+    heights = chart.locator(".u-legend .u-series th").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert len(heights) == 3 and min(heights) >= 44, heights  # tap a run to hide its curve
     shot(phone, "phone-moves")
 
     page.get_by_test_id("compare-x-minutes").tap()

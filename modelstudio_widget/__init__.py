@@ -9,6 +9,7 @@ The public API (README.md has a tour)::
     ms.build_model(design)                   # the torch module
     ms.train(design, seconds=60); ms.evaluate(run); ms.export(run, "onnx", "m.onnx")
     ms.runs(design_id).to_frame(); ms.runs()[0].resume(seconds=60)
+    ms.compare(ms.runs()[:2])                # their score curves overlaid (matplotlib)
     ms.ModelStudio()                         # the widget
 
 Importing the package registers the ``ModelStudio/2048-v0`` Gymnasium environment.
@@ -43,6 +44,7 @@ _LAZY = {
     "PPOTrainer": "modelstudio_widget.training.ppo",
     "PPOConfig": "modelstudio_widget.training.config",
     "TrainingManager": "modelstudio_widget.training.manager",
+    "compare": "modelstudio_widget.training.compare_figure",
     "export": "modelstudio_widget.exporters",
     "load": "modelstudio_widget.exporters",
     "ModelStudio": "modelstudio_widget.widget",

@@ -42,9 +42,7 @@ from modelstudio_widget.studio import (
     status_after_snapshot,
 )
 from modelstudio_widget.training.settings import training_catalog
-from modelstudio_widget.widget_commands import COMMANDS
-from modelstudio_widget.widget_commands import history as _history  # noqa: F401 - registers
-from modelstudio_widget.widget_commands import runs as _runs  # noqa: F401 - registers
+from modelstudio_widget.widget_commands import COMMANDS, compare, history, runs  # noqa: F401 (registers)
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
     Arg,

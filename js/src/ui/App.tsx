@@ -7,6 +7,7 @@ import { GRID } from "../geometry";
 import { moveBlocks, removeElements } from "../state/design";
 import type { Position } from "../types";
 import { Banners } from "./Banner";
+import { CompareSheet } from "./compare/CompareSheet";
 import { useStudio, useStudioContext } from "./context";
 import { MetaSheet } from "./DesignSheets";
 import { keepFromHost, useFocusHome } from "./focus";
@@ -103,6 +104,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <RunSheets />
       <History />
       <TrainSettingsSheet />
+      <CompareSheet />
       <Toast />
     </div>
   );

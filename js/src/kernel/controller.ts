@@ -2,6 +2,7 @@
 // commands) and the validation worker. Edits are validated in the worker at once and sent
 // to the kernel debounced; the kernel's validation is the one of record.
 import { CommandError, KernelBridge, type WidgetModel } from "./bridge";
+import { EvaluationTracker } from "./evaluation";
 import { StudioStore } from "../state/store";
 import { ValidationClient } from "../validation/client";
 import { codes } from "../validation/validate";
@@ -37,6 +38,8 @@ export function sameSignature(a: Signature, b: Signature): boolean {
 export class StudioController {
   readonly store = new StudioStore();
   readonly bridge: KernelBridge;
+  /** The evaluation job of this page (evaluate sheet), followed through pushed messages. */
+  readonly evaluation = new EvaluationTracker();
   private validator: ValidationClient | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setTimeout> | null = null;
@@ -89,6 +92,8 @@ export class StudioController {
     b.watch<Metrics>("metrics", (metrics) => this.store.set({ metrics }));
     b.watch<CompileResult>("compile_result", (compileResult) => this.store.set({ compileResult }));
     b.listen("download", (msg, buffers) => this.onDownload(msg, buffers));
+    b.listen("progress", (msg) => this.evaluation.onMessage(msg));
+    b.listen("evaluation", (msg) => this.evaluation.onMessage(msg));
     // A page that (re)opens, or comes back from the background (a phone suspends the
     // websocket), asks for the complete state: snapshots, never deltas.
     b.notify("resync");
@@ -170,6 +175,25 @@ export class StudioController {
     } finally {
       this.store.set({ pending: null });
     }
+  }
+
+  /** Evaluate a run's checkpoint over `games` games; progress and result land in `evaluation`. */
+  async evaluate(runId: string, games: number): Promise<void> {
+    if (this.evaluation.getState().job) return;
+    const { id, reply } = this.bridge.request("evaluate_run", { run_id: runId, games });
+    this.evaluation.begin(id, runId, games);
+    try {
+      await reply;
+    } catch (e) {
+      this.evaluation.refused(id, (e as CommandError).message || "The evaluation could not start.");
+    }
+  }
+
+  /** Cancel the running evaluation (it ends with "cancelled", nothing stored). */
+  cancelEvaluation(): void {
+    if (!this.evaluation.getState().job) return;
+    this.evaluation.cancelling();
+    this.bridge.notify("cancel_evaluation");
   }
 
   private onDownload(msg: Record<string, unknown>, buffers: unknown[]): void {

@@ -8,6 +8,7 @@ The public API (README.md has a tour)::
     ms.compile_design(design, workspace)     # writes generated/<id>_<hash>.py, imports it
     ms.build_model(design)                   # the torch module
     ms.train(design, seconds=60); ms.evaluate(run); ms.export(run, "onnx", "m.onnx")
+    ms.runs(design_id).to_frame(); ms.runs()[0].resume(seconds=60)
     ms.ModelStudio()                         # the widget
 
 Importing the package registers the ``ModelStudio/2048-v0`` Gymnasium environment.
@@ -38,6 +39,7 @@ _LAZY = {
     "train": "modelstudio_widget.training.api",
     "evaluate": "modelstudio_widget.training.evaluate",
     "Run": "modelstudio_widget.training.api",
+    "runs": "modelstudio_widget.training.run_list",
     "PPOTrainer": "modelstudio_widget.training.ppo",
     "PPOConfig": "modelstudio_widget.training.ppo",
     "TrainingManager": "modelstudio_widget.training.manager",

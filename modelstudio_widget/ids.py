@@ -17,6 +17,10 @@ MAX_NAME_CHARS = 120
 #: digit, so an id is also a safe file stem (no '/', no leading '.').
 ID_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_CHARS - 1}}}")
 
+#: The store's run ids: ``r-`` and 12 lowercase hex digits (``Runs.create_run`` makes them).
+RUN_ID_PREFIX = "r-"
+RUN_ID_RE = re.compile(rf"{RUN_ID_PREFIX}[0-9a-f]{{12}}")
+
 #: Control characters (newlines included), line/paragraph separators and bidi overrides:
 #: a name is shown in lists and file names, where these hide or reorder text.
 FORBIDDEN_NAME_CHARS = re.compile(

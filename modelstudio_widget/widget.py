@@ -43,6 +43,7 @@ from modelstudio_widget.studio import (
 )
 from modelstudio_widget.widget_commands import COMMANDS
 from modelstudio_widget.widget_commands import evaluate as _evaluate  # noqa: F401 - registers
+from modelstudio_widget.widget_commands import runs as _runs  # noqa: F401 - registers
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
     Arg,

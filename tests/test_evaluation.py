@@ -25,6 +25,7 @@ from modelstudio_widget.training.evaluation_job import (
     watch_game,
 )
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.runs import RunQueries
 from modelstudio_widget.training.tile_rates import TILE_THRESHOLDS
 from modelstudio_widget.widget import ModelStudio
 
@@ -367,3 +368,13 @@ def test_watch_run_returns_the_whole_game(page: Page) -> None:
     path.unlink()
     _, missing = page.command("watch_run", run_id=run_id)
     assert missing["error"]["code"] == "CHECKPOINT" and "missing" in missing["error"]["message"]
+
+
+def test_runs_and_compare_show_the_latest_evaluation(store: Store, workspace: Path) -> None:
+    run_id, _ = add_run(store, workspace)
+    assert RunQueries(store).summary(run_id).evaluation is None
+    store.add_evaluation(run_id, games=100, seed=0, mean_score=1.0, se=0.5, best_score=4,
+                         max_tile_rates=RATES)
+    latest = store.add_evaluation(run_id, games=200, seed=0, mean_score=2.0, se=0.5,
+                                  best_score=8, max_tile_rates=RATES)
+    assert RunQueries(store).summary(run_id).evaluation == latest.to_dict()

@@ -4,17 +4,29 @@ run (a page in another kernel watching or stopping it)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
+import shutil
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from modelstudio_widget.ids import RUN_ID_PREFIX, RUN_ID_RE
 from modelstudio_widget.store.checks import check_int, dumps, loads
 from modelstudio_widget.store.connection import DatabasePart
 from modelstudio_widget.store.designs import fetch_design
 from modelstudio_widget.store.liveness import process_alive, this_process
-from modelstudio_widget.store.records import CheckpointRecord, NotFound, RunControl, RunRecord
+from modelstudio_widget.store.records import (
+    CheckpointRecord,
+    NotFound,
+    RunControl,
+    RunRecord,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
 
 RUN_STATUSES = frozenset({"running", "stopped", "finished", "failed", "interrupted"})
 
@@ -31,6 +43,20 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
 
 def _checkpoint(row: tuple[Any, ...] | None) -> CheckpointRecord | None:
     return None if row is None else CheckpointRecord(*row[:4], loads(row[4]), row[5])
+
+
+class RunIsTraining(StoreError):
+    """The run is training in a live process: stop it before deleting it."""
+
+
+#: Run ids per SQL statement (SQLite caps the number of bound parameters).
+_IDS_PER_QUERY = 500
+
+
+def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
+    ids = list(ids)
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        yield ids[start:start + _IDS_PER_QUERY]
 
 
 def _require_run(conn: sqlite3.Connection, run_id: str) -> None:
@@ -53,7 +79,7 @@ class Runs(DatabasePart):
         with self.database.write() as conn:
             if design_id is not None:
                 fetch_design(conn, design_id, design_revision, True)  # NotFound check
-            run_id = "r-" + secrets.token_hex(6)
+            run_id = RUN_ID_PREFIX + secrets.token_hex(6)
             now = time.time()
             conn.execute(
                 "INSERT INTO runs (id, design_id, design_revision, design_json, config_json, "
@@ -119,6 +145,40 @@ class Runs(DatabasePart):
                             (run_id, -1 if since_step is None else since_step)).fetchall()
         return [(step, json.loads(text)) for step, text in rows]
 
+    def score_points(self, run_ids: Iterable[str]
+                     ) -> dict[str, list[tuple[int, float, float | None]]]:
+        """Each run's ``(step, mean_score, elapsed_s)`` rows in step order, rows without a
+        mean score left out. One query per 500 runs; SQLite reads only these two fields of
+        each row, so a long run's history costs little (the page lists 100 runs at once)."""
+        points: dict[str, list[tuple[int, float, float | None]]] = {}
+        conn = self.database.connection()
+        for chunk in _chunks(run_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                "SELECT run_id, step, json_extract(metrics_json, '$.mean_score'), "
+                "json_extract(metrics_json, '$.elapsed_s') FROM metrics "
+                f"WHERE run_id IN ({marks}) ORDER BY run_id, step, rowid", chunk).fetchall()
+            for run_id, step, score, elapsed in rows:
+                if isinstance(score, (int, float)):
+                    points.setdefault(run_id, []).append(
+                        (step, float(score),
+                         float(elapsed) if isinstance(elapsed, (int, float)) else None))
+        return points
+
+    def latest_metrics(self, run_ids: Iterable[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Each run's most recently recorded metrics row, ``(step, metrics)``; runs with no
+        rows are left out."""
+        latest: dict[str, tuple[int, dict[str, Any]]] = {}
+        conn = self.database.connection()
+        for chunk in _chunks(run_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                "SELECT run_id, step, metrics_json FROM metrics WHERE rowid IN (SELECT "
+                f"MAX(rowid) FROM metrics WHERE run_id IN ({marks}) GROUP BY run_id)",
+                chunk).fetchall()
+            latest.update((run_id, (step, json.loads(text))) for run_id, step, text in rows)
+        return latest
+
     def add_checkpoint(self, run_id: str, *, path: str | os.PathLike[str], step: int,
                        metrics: dict[str, Any] | None = None) -> int:
         """Record a checkpoint file (the store does not read or check the file)."""
@@ -149,6 +209,35 @@ class Runs(DatabasePart):
         return _checkpoint(conn.execute(_CHECKPOINT_SELECT + "JOIN runs ON runs.id = c.run_id"
                                         " WHERE runs.design_id = ? ORDER BY c.id DESC LIMIT 1",
                                         (design_id,)).fetchone())
+
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run for good: its metrics, checkpoint rows, evaluations and the run
+        itself, then its checkpoint files (``<workspace>/checkpoints/<run id>/``, the folder
+        next to the store file where the training manager writes them). ``RunIsTraining``
+        if it trains in a live process (stop it first); ``NotFound`` if unknown."""
+        if not isinstance(run_id, str) or not RUN_ID_RE.fullmatch(run_id):
+            raise NotFound(f"no run {run_id!r:.80}")
+        self.mark_interrupted_runs()  # a run whose kernel died may go
+        with self.database.write() as conn:
+            row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no run {run_id!r}")
+            if row[0] == "running":
+                raise RunIsTraining(f"run {run_id} is training: stop it before deleting it")
+            tables = ["metrics", "checkpoints"]
+            # The evaluations table comes with a later migration (the evaluate feature).
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'evaluations'").fetchone():
+                tables.append("evaluations")
+            for table in tables:
+                conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        # Files after the rows: a file that cannot go is only wasted space, never a row
+        # pointing at a missing checkpoint.
+        folder = self.database.path.parent / "checkpoints" / run_id
+        if folder.is_dir():
+            shutil.rmtree(folder, onerror=lambda _f, path, exc: log.warning(
+                "could not delete %s: %s", path, exc[1]))
 
     # -- cross-process run control (a page in another kernel watching or stopping a run)
     def _stamp(self, run_id: str, column: str) -> None:

@@ -15,7 +15,6 @@ import secrets
 import weakref
 from typing import Any
 
-from modelstudio_widget.ids import ID_RE, MAX_ID_CHARS
 from modelstudio_widget.store import EvaluationRecord
 from modelstudio_widget.training.evaluation_job import (
     DEFAULT_SEED,
@@ -28,9 +27,9 @@ from modelstudio_widget.training.evaluation_job import (
     watch_game,
 )
 from modelstudio_widget.widget_commands import COMMANDS
+from modelstudio_widget.widget_commands.runs import RUN_ID
 from modelstudio_widget.widget_protocol import Arg, ProtocolError
 
-RUN_ID = Arg("run_id", str, pattern=ID_RE, max_len=MAX_ID_CHARS)
 SEED = Arg("seed", int, required=False, minimum=0, maximum=MAX_SEED)
 
 # One evaluator per widget (at most one evaluation at a time per page). Weak keys: a

@@ -12,6 +12,7 @@ import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
 import { MetaSheet } from "./DesignSheets";
+import { RunSheets } from "./runs";
 import { EvaluateSheets } from "./evaluate/EvaluateSheets";
 import { keepFromHost, useFocusHome } from "./focus";
 import { TrainingPanel } from "./training/TrainingPanel";
@@ -90,6 +91,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <DesignsSheet />
       <ConflictSheet />
       <MetaSheet />
+      <RunSheets />
       <EvaluateSheets />
       <Toast />
     </div>

@@ -1,0 +1,136 @@
+// One run: its full score curve and numbers, and what can be done with it: resume (a
+// stopped or interrupted run), export (.pt / .onnx), evaluate, watch, delete (after a
+// confirmation sheet whose Cancel comes first).
+import { useState } from "react";
+import { formatInt } from "../../training/metrics";
+import { useStudio, useStudioContext } from "../context";
+import { ConfirmSheet } from "../DesignSheets";
+import { Sheet } from "../Sheet";
+import { ScoreChart } from "../training/ScoreChart";
+import { ROW_TILES, formatDuration, formatRate, formatStarted, type RunDetail } from "./format";
+import { StatusChip } from "./RunsSheet";
+import { useRunDetail } from "./useRuns";
+
+export function RunSheet() {
+  const { controller } = useStudioContext();
+  const store = controller.store;
+  const sheet = useStudio((s) => s.sheet);
+  const runId = useStudio((s) => s.openRun);
+  const open = sheet === "run" || sheet === "confirm-delete-run";
+  const { data, failed } = useRunDetail(open, runId);
+  const [busy, setBusy] = useState<string | null>(null);
+  if (!open || !runId) return null;
+  const detail = data && data.run.id === runId ? data : null;
+
+  const act = async (name: string, args: Record<string, unknown>, then?: () => void) => {
+    setBusy(name);
+    const done = await controller.command(name, { run_id: runId, ...args });
+    setBusy(null);
+    if (done !== undefined) then?.();
+  };
+  const resume = () =>
+    void act("resume_run", {}, () => {
+      store.toast("Training resumed");
+      store.openSheet(null);
+    });
+  const remove = () =>
+    void act("delete_run", {}, () => {
+      const { selectedRuns } = store.getState();
+      store.set({ openRun: null, selectedRuns: selectedRuns.filter((id) => id !== runId) });
+      store.toast("Run deleted");
+      store.openSheet("runs");
+    });
+
+  return (
+    <>
+      <Sheet open testid="run-sheet" className="ms-runs-sheet ms-run-sheet" title={<RunTitle detail={detail} runId={runId} />} onClose={() => store.openSheet(null)}>
+        <button className="ms-run-back" data-testid="btn-runs-back" onClick={() => store.openSheet("runs")}>
+          ‹ All runs
+        </button>
+        {detail ? (
+          <RunBody detail={detail} />
+        ) : (
+          <p className="ms-muted" data-testid="run-loading">{failed ? "This run could not be read (deleted in another window?)." : "Reading the run…"}</p>
+        )}
+        <div className="ms-run-actions">
+          {detail?.run.resumable && (
+            <button className="ms-btn ms-btn-primary" data-testid="btn-resume" disabled={busy !== null} onClick={resume}>
+              Resume training
+            </button>
+          )}
+          <button className="ms-btn" data-testid="btn-evaluate" disabled={!detail} onClick={() => store.openSheet("evaluate")}>
+            Evaluate
+          </button>
+          <button className="ms-btn" data-testid="btn-watch" disabled={!detail} onClick={() => store.openSheet("watch")}>
+            Watch it play
+          </button>
+          <button className="ms-btn" data-testid="btn-export-run-pt" disabled={!detail || busy !== null} onClick={() => void act("export_run", { format: "pt" })}>
+            {busy === "export_run" ? "Exporting…" : "Export .pt"}
+          </button>
+          <button className="ms-btn" data-testid="btn-export-run-onnx" disabled={!detail || busy !== null} onClick={() => void act("export_run", { format: "onnx" })}>
+            {busy === "export_run" ? "Exporting…" : "Export .onnx"}
+          </button>
+          <button
+            className="ms-btn ms-btn-danger"
+            data-testid="btn-delete-run"
+            disabled={!detail || detail.run.status === "training" || busy !== null}
+            onClick={() => store.openSheet("confirm-delete-run")}
+          >
+            Delete run
+          </button>
+        </div>
+      </Sheet>
+      {sheet === "confirm-delete-run" && (
+        <ConfirmSheet title="Delete this run?" confirm="Delete run" testid="confirm-delete-run" onConfirm={remove} onCancel={() => store.openSheet("run")}>
+          <p>Its curve, numbers, checkpoints and evaluations are deleted for good.</p>
+          <p className="ms-muted">The design and its other runs stay; files you exported stay too.</p>
+        </ConfirmSheet>
+      )}
+    </>
+  );
+}
+
+function RunTitle({ detail, runId }: { detail: RunDetail | null; runId: string }) {
+  return (
+    <span className="ms-run-title">
+      {detail && <StatusChip status={detail.run.status} />}
+      <span>Run {runId.slice(2, 8)}</span>
+    </span>
+  );
+}
+
+function RunBody({ detail }: { detail: RunDetail }) {
+  const r = detail.run;
+  const evaluation = r.evaluation as { mean_score?: number; se?: number; games?: number } | null;
+  const stats: [string, string, string][] = [
+    ["mean", "Mean score", formatInt(r.mean_score)],
+    ["best", "Best score", formatInt(r.best_score)],
+    ["moves", "Moves", formatInt(r.moves)],
+    ["duration", "Trained", formatDuration(r.duration_s)],
+    ["started", "Started", formatStarted(r.started_at)],
+    ["revision", "Revision", r.revision ? String(r.revision) : "–"],
+    ...ROW_TILES.map((t): [string, string, string] => [`rate-${t}`, `Reached ${t}`, formatRate(r.tile_rates[t])]),
+  ];
+  return (
+    <>
+      {r.error && <p className="ms-issue ms-issue-error" data-testid="run-error">{r.error.trim().split("\n").pop()}</p>}
+      <div className="ms-run-stats" data-testid="run-stats">
+        {stats.map(([key, label, value]) => (
+          <div key={key} className="ms-run-stat" data-testid={`run-stat-${key}`}>
+            <span className="ms-muted">{label}</span>
+            <b>{value}</b>
+          </div>
+        ))}
+      </div>
+      {evaluation && typeof evaluation.mean_score === "number" && (
+        <p className="ms-doc" data-testid="run-evaluation">
+          Evaluated over {formatInt(evaluation.games)} games: {formatInt(evaluation.mean_score)} ± {formatInt(evaluation.se)}
+        </p>
+      )}
+      <div className="ms-section-title">
+        Mean score <span className="ms-muted">· by moves played</span>
+      </div>
+      <ScoreChart curve={detail.curve} />
+    </>
+  );
+}

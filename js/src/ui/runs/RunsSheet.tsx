@@ -1,0 +1,134 @@
+// Every run of the open design, newest first: one fixed-height row each (status, time,
+// duration, moves, revision, scores, tile rates, sparkline), a tick to pick runs to
+// compare. Only the rows in view are rendered, so a design with 100 runs scrolls smoothly.
+import { useEffect, useRef, useState } from "react";
+import { formatCompact, formatInt } from "../../training/metrics";
+import { useStudio, useStudioContext } from "../context";
+import { Sheet } from "../Sheet";
+import { Sparkline } from "../training/ScoreChart";
+import { COMPARE_MAX, COMPARE_MIN, ROW_TILES, canCompare, formatDuration, formatRate, formatStarted, keepListed, statusLabel, toggleSelected, visibleRows, type RunSummary } from "./format";
+import { useRunList } from "./useRuns";
+import "./runs.css";
+
+/** Row height in px (the CSS of .ms-run-row matches). */
+export const RUN_ROW_PX = 88;
+
+export function RunsSheet() {
+  const { controller } = useStudioContext();
+  const store = controller.store;
+  const open = useStudio((s) => s.sheet === "runs");
+  const selected = useStudio((s) => s.selectedRuns);
+  const { data: runs, failed } = useRunList(open);
+
+  useEffect(() => {
+    if (runs) {
+      const kept = keepListed(store.getState().selectedRuns, runs);
+      if (kept !== store.getState().selectedRuns) store.set({ selectedRuns: kept });
+    }
+  }, [runs, store]);
+
+  if (!open) return null;
+  const openRun = (id: string) => {
+    store.set({ openRun: id });
+    store.openSheet("run");
+  };
+  const tick = (id: string) => store.set({ selectedRuns: toggleSelected(store.getState().selectedRuns, id) });
+  const title = runs ? `Runs · ${runs.length}` : "Runs";
+  return (
+    <Sheet open testid="runs-sheet" className="ms-runs-sheet" title={title} onClose={() => store.openSheet(null)}>
+      <div className="ms-runs-bar">
+        <span className="ms-muted" data-testid="compare-hint">
+          {selected.length ? `${selected.length} ticked` : `Tick ${COMPARE_MIN}–${COMPARE_MAX} runs to compare`}
+        </span>
+        <button className="ms-btn ms-btn-primary ms-btn-small" data-testid="btn-compare" disabled={!canCompare(selected)} onClick={() => store.openSheet("compare")}>
+          Compare
+        </button>
+      </div>
+      {runs === null ? (
+        <p className="ms-muted" data-testid="runs-loading">{failed ? "The runs could not be read." : "Reading the runs…"}</p>
+      ) : runs.length === 0 ? (
+        <p className="ms-muted" data-testid="runs-empty">No runs yet: tap Train to start one. Runs started from Python (ms.train) show here too.</p>
+      ) : (
+        <RunRows runs={runs} selected={selected} onOpen={openRun} onTick={tick} />
+      )}
+    </Sheet>
+  );
+}
+
+function RunRows(props: { runs: RunSummary[]; selected: string[]; onOpen: (id: string) => void; onTick: (id: string) => void }) {
+  const { runs, selected, onOpen, onTick } = props;
+  const ref = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState({ top: 0, height: 600 });
+  useEffect(() => {
+    const el = ref.current;
+    if (el) setScroll({ top: el.scrollTop, height: el.clientHeight || 600 });
+  }, [runs.length]);
+  const [first, end] = visibleRows(scroll.top, scroll.height, RUN_ROW_PX, runs.length);
+  const now = new Date();
+  return (
+    <div
+      ref={ref}
+      className="ms-runs-list"
+      data-testid="runs-list"
+      data-count={runs.length}
+      data-rendered={end - first}
+      onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
+    >
+      <div style={{ height: runs.length * RUN_ROW_PX, position: "relative" }}>
+        {runs.slice(first, end).map((r, i) => (
+          <RunRow key={r.id} run={r} top={(first + i) * RUN_ROW_PX} now={now} ticked={selected.includes(r.id)} onOpen={onOpen} onTick={onTick} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function RunRow(props: { run: RunSummary; top: number; now: Date; ticked: boolean; onOpen: (id: string) => void; onTick: (id: string) => void }) {
+  const { run: r, top, now, ticked, onOpen, onTick } = props;
+  return (
+    <div className="ms-run-row" style={{ top }} data-testid={`run-${r.id}`} data-status={r.status}>
+      <button
+        className={`ms-run-select${ticked ? " on" : ""}`}
+        data-testid={`select-${r.id}`}
+        aria-pressed={ticked}
+        aria-label={ticked ? "Untick for comparison" : "Tick for comparison"}
+        onClick={() => onTick(r.id)}
+      >
+        <span aria-hidden="true">{ticked ? "✓" : ""}</span>
+      </button>
+      <button className="ms-run-main" aria-label={`Run ${r.id}, ${statusLabel(r.status)}`} onClick={() => onOpen(r.id)}>
+        <span className="ms-run-line">
+          <StatusChip status={r.status} />
+          <span className="ms-run-when">{formatStarted(r.started_at, now)}</span>
+          <span className="ms-muted">{r.revision ? `rev ${r.revision}` : ""}</span>
+          <Sparkline curve={r.sparkline} width={64} height={22} />
+        </span>
+        <span className="ms-run-line ms-run-nums">
+          <span>
+            <b data-testid="run-mean">{formatInt(r.mean_score)}</b> mean
+          </span>
+          <span>
+            <b>{formatInt(r.best_score)}</b> best
+          </span>
+          <span>{formatDuration(r.duration_s)}</span>
+          <span>{formatCompact(r.moves)} moves</span>
+        </span>
+        <span className="ms-run-line ms-run-rates">
+          {ROW_TILES.map((t) => (
+            <span key={t}>
+              {t} <b>{formatRate(r.tile_rates[t])}</b>
+            </span>
+          ))}
+        </span>
+      </button>
+    </div>
+  );
+}
+
+export function StatusChip({ status }: { status: string }) {
+  return (
+    <span className={`ms-run-status ms-run-status-${status}`} data-testid="run-status">
+      {statusLabel(status)}
+    </span>
+  );
+}

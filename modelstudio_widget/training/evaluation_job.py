@@ -77,13 +77,16 @@ def load_policy(store: Store, workspace: Path, run_id: str) -> TrainedPolicy:
     """The run's latest checkpoint as a model; ``EvaluationError`` saying why not."""
     # Deferred: the exporters load torch, and the widget starts without it.
     from modelstudio_widget.exporters import ExportError
-    from modelstudio_widget.exporters.source import resolve
+    from modelstudio_widget.exporters.source import first_line, resolve
 
     require_run(store, run_id)
     try:
         found = resolve(run_id, workspace=workspace)
     except ExportError as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = first_line(exc)
+        latest = store.latest_checkpoint(run_id)
+        if latest is not None:  # the file's name says enough; its folder is the workspace's
+            text = text.replace(latest.path, Path(latest.path).name)
         raise EvaluationError("CHECKPOINT", f"Cannot use this run's checkpoint: {text}"
                               ) from None
     return TrainedPolicy(run_id, found.model, found.step)

@@ -101,22 +101,19 @@ function EvaluationNumbers({ result, fresh }: { result: EvaluationResult; fresh:
   return (
     <div className="ms-eval-result" data-testid="eval-result" data-mean={result.mean_score} data-se={result.se} data-games={result.games}>
       <div className="ms-section-title">
-        {fresh ? "Result" : "Last evaluation"} <span className="ms-muted">{when}{result.step !== null ? ` · checkpoint at ${formatInt(result.step)} moves` : ""}</span>
+        {fresh ? "Result" : "Last evaluation"} <span className="ms-muted">{formatInt(result.games)} games · {when}</span>
       </div>
       <div className="ms-stats">
         <div className="ms-stat ms-eval-mean">
           <b data-testid="eval-mean">{formatMeanSe(result)}</b>
-          <span>Mean score ± s.e.</span>
+          <span>Mean score ± standard error</span>
         </div>
         <div className="ms-stat">
           <b>{formatInt(result.best_score)}</b>
           <span>Best score</span>
         </div>
-        <div className="ms-stat">
-          <b>{formatInt(result.games)}</b>
-          <span>Games</span>
-        </div>
       </div>
+      {result.step !== null && <p className="ms-muted ms-eval-step">Checkpoint after {formatInt(result.step)} training moves.</p>}
       <TileRates rates={result.max_tile_rates} />
     </div>
   );

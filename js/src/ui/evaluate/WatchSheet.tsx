@@ -86,11 +86,15 @@ function Player({ game, onNewGame }: { game: Trajectory; onNewGame: () => void }
           Move {formatInt(state.shown)} / {formatInt(game.moves)}
         </span>
       </div>
-      <MoveProbabilities next={f.next} />
-      {f.over && (
-        <p className="ms-watch-final" data-testid="watch-final">
-          {game.truncated ? "Stopped after" : "Game over after"} {formatInt(game.moves)} moves: score <b>{formatInt(game.final_score)}</b>, max tile <b>{formatInt(game.max_tile)}</b>
-        </p>
+      {f.next ? (
+        <MoveProbabilities next={f.next} />
+      ) : (
+        <div className="ms-watch-final" data-testid="watch-final">
+          <span className="ms-muted">{game.truncated ? `Stopped after ${formatInt(game.moves)} moves` : `Game over after ${formatInt(game.moves)} moves`}</span>
+          <span>
+            Final score <b>{formatInt(game.final_score)}</b> · max tile <b>{formatInt(game.max_tile)}</b>
+          </span>
+        </div>
       )}
       <div className="ms-actions-row ms-watch-controls">
         <button className="ms-btn" data-testid="btn-watch-restart" onClick={act("restart")}>
@@ -135,18 +139,18 @@ const WatchBoard = memo(function WatchBoard({ board, moves }: { board: number[];
 });
 
 /** The policy's four probabilities on the board shown; the move it makes is marked. */
-function MoveProbabilities({ next }: { next: { action: number; probs: number[] } | null }) {
+function MoveProbabilities({ next }: { next: { action: number; probs: number[] } }) {
   return (
-    <div className="ms-watch-probs" data-testid="watch-probs" data-action={next?.action ?? ""}>
+    <div className="ms-watch-probs" data-testid="watch-probs" data-action={next.action}>
       {MOVE_NAMES.map((name, a) => {
-        const p = next ? next.probs[a] : 0;
+        const p = next.probs[a];
         return (
-          <div key={name} className={`ms-watch-prob${next?.action === a ? " on" : ""}`} data-testid={`watch-prob-${name.toLowerCase()}`} data-p={p} aria-label={`${name}: ${formatPercent(p)}`}>
+          <div key={name} className={`ms-watch-prob${next.action === a ? " on" : ""}`} data-testid={`watch-prob-${name.toLowerCase()}`} data-p={p} aria-label={`${name}: ${formatPercent(p)}`}>
             <span className="ms-watch-arrow">{MOVE_ARROWS[a]}</span>
             <span className="ms-watch-bar">
               <i style={{ height: `${(p * 100).toFixed(1)}%` }} />
             </span>
-            <span className="ms-watch-p">{next ? formatPercent(p) : "–"}</span>
+            <span className="ms-watch-p">{formatPercent(p)}</span>
           </div>
         );
       })}

@@ -42,10 +42,12 @@ test("a request's id is known before its reply, so early progress is not lost", 
   const { id, reply } = bridge.request<{ job: string }>("evaluate_run", { run_id: "r-1", games: 100 });
   assert.deepEqual(model.sent[0], { kind: "command", id, name: "evaluate_run", args: { run_id: "r-1", games: 100 } });
   tracker.begin(id, "r-1", 100);
+  assert.equal(tracker.getState().playing, false); // loading the checkpoint
   model.push({ kind: "progress", id, done: 20, total: 100 }); // before the reply
   model.push({ kind: "reply", id, ok: true, result: { job: id } });
   assert.deepEqual(await reply, { job: id });
   assert.equal(tracker.getState().done, 20);
+  assert.equal(tracker.getState().playing, true);
   assert.equal(progressFraction(tracker.getState()), 0.2);
   model.push({ kind: "progress", id: "other-7", done: 90, total: 100 }); // another job's
   model.push({ kind: "progress", id, done: 10, total: 100 }); // never backwards

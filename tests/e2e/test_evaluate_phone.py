@@ -46,10 +46,15 @@ def phone(browser: Any, app: tuple[str, Path]) -> Iterator[Phone]:
     assert not p.errors, f"page errors: {p.errors}"
 
 
-def shot(phone: Phone, name: str) -> None:
+def shot(phone: Phone, name: str, dark: bool = False) -> None:
+    """A screenshot (in the dark theme too, with ``dark``), looked at by a person."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     phone.page.wait_for_timeout(300)  # the sheet's slide-in is over
     phone.page.screenshot(path=str(SHOTS / f"evaluate-{name}.png"))
+    if dark:
+        phone.page.emulate_media(color_scheme="dark")
+        phone.page.screenshot(path=str(SHOTS / f"evaluate-{name}-dark.png"))
+        phone.page.emulate_media(color_scheme="light")
 
 
 def wait_state(phone: Phone, state: str, timeout: float = 60.0) -> None:
@@ -107,7 +112,7 @@ def test_evaluate_and_watch_a_run(phone: Phone, app: tuple[str, Path]) -> None:
     assert mean > 0 and se > 0
     assert "±" in page.get_by_test_id("eval-mean").inner_text()
     assert result.locator("[data-tile]").count() >= 3  # max-tile rates
-    shot(phone, "3-result")
+    shot(phone, "3-result", dark=True)
     with Store.in_workspace(app[1]) as store:
         stored = store.latest_evaluation(run_id)
         assert stored is not None and stored.games == 100
@@ -142,6 +147,7 @@ def test_evaluate_and_watch_a_run(phone: Phone, app: tuple[str, Path]) -> None:
     assert sum(probs) == pytest.approx(1.0, abs=0.01)
     shot(phone, "4-watch")
     page.get_by_test_id("btn-watch-pause").tap()
+    shot(phone, "4-watch-paused", dark=True)
     paused, _ = board(phone)
     time.sleep(1.0)
     assert board(phone)[0] == paused  # paused: nothing moves
@@ -153,7 +159,7 @@ def test_evaluate_and_watch_a_run(phone: Phone, app: tuple[str, Path]) -> None:
     page.get_by_test_id("watch-final").wait_for(timeout=120_000)
     final_text = page.get_by_test_id("watch-final").inner_text()
     assert "Final score" in final_text and "max tile" in final_text
-    shot(phone, "5-watch-final")
+    shot(phone, "5-watch-final", dark=True)
 
 
 def test_a_missing_checkpoint_is_said_in_one_line(phone: Phone, app: tuple[str, Path]) -> None:

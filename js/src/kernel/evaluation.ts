@@ -24,6 +24,8 @@ export interface EvaluationState {
   runId: string | null;
   games: number;
   done: number;
+  /** The checkpoint is loaded and the games are in play (the first progress came). */
+  playing: boolean;
   cancelling: boolean;
   /** The last evaluation this page finished (with its run id inside). */
   result: EvaluationResult | null;
@@ -38,6 +40,7 @@ const idle: EvaluationState = {
   runId: null,
   games: 0,
   done: 0,
+  playing: false,
   cancelling: false,
   result: null,
   error: null,
@@ -68,7 +71,7 @@ export class EvaluationTracker {
 
   /** A job was asked for (its messages may come before the reply). */
   begin(job: string, runId: string, games: number): void {
-    this.set({ job, runId, games, done: 0, cancelling: false, error: null, errorRun: null });
+    this.set({ job, runId, games, done: 0, playing: false, cancelling: false, error: null, errorRun: null });
   }
 
   cancelling(): void {
@@ -85,7 +88,7 @@ export class EvaluationTracker {
     const { job } = this.state;
     if (!job || msg.id !== job) return; // an older job's last words, or another page's
     if (msg.kind === "progress") {
-      if (num(msg.done) && msg.done >= this.state.done) this.set({ done: msg.done });
+      if (num(msg.done) && msg.done >= this.state.done) this.set({ done: msg.done, playing: true });
       return;
     }
     if (msg.kind !== "evaluation") return;

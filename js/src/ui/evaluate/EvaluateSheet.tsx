@@ -74,7 +74,7 @@ export function EvaluateSheet() {
           </div>
           <div className="ms-eval-row">
             <span className="ms-muted">
-              {job.cancelling ? "Cancelling…" : job.done ? `${formatInt(job.done)} of ${formatInt(job.games)} games` : "Loading the checkpoint…"}
+              {job.cancelling ? "Cancelling…" : job.playing ? `${formatInt(job.done)} of ${formatInt(job.games)} games played` : "Loading the checkpoint…"}
             </span>
             <button className="ms-btn ms-btn-danger" data-testid="btn-eval-cancel" disabled={job.cancelling} onClick={() => controller.cancelEvaluation()}>
               Cancel

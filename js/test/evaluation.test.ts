@@ -5,27 +5,23 @@ import { test } from "node:test";
 import { KernelBridge, type WidgetModel } from "../src/kernel/bridge";
 import { EvaluationTracker, progressFraction, type EvaluationResult } from "../src/kernel/evaluation";
 
-class FakeModel implements WidgetModel {
-  sent: Record<string, unknown>[] = [];
-  handlers = new Map<string, Set<(...a: unknown[]) => void>>();
-  get() {
-    return undefined;
-  }
-  set() {}
-  save_changes() {}
-  on(event: string, cb: (...a: unknown[]) => void) {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)?.add(cb);
-  }
-  off(event: string, cb?: (...a: unknown[]) => void) {
-    if (cb) this.handlers.get(event)?.delete(cb);
-  }
-  send(content: unknown) {
-    this.sent.push(content as Record<string, unknown>);
-  }
-  push(msg: Record<string, unknown>) {
-    for (const cb of this.handlers.get("msg:custom") ?? []) cb(msg, []);
-  }
+/** Just enough of anywidget's model: custom messages both ways. */
+function fakeKernel() {
+  const sent: Record<string, unknown>[] = [];
+  const listeners: ((...a: unknown[]) => void)[] = [];
+  const model: WidgetModel = {
+    get: () => undefined,
+    set: () => undefined,
+    save_changes: () => undefined,
+    on: (event, cb) => void (event === "msg:custom" && listeners.push(cb)),
+    off: (_event, cb) => {
+      const at = cb ? listeners.indexOf(cb) : -1;
+      if (at >= 0) listeners.splice(at, 1);
+    },
+    send: (content) => void sent.push(content as Record<string, unknown>),
+  };
+  const push = (msg: Record<string, unknown>) => listeners.forEach((cb) => cb(msg, []));
+  return { model, sent, push };
 }
 
 const result = (runId: string, id = 1): EvaluationResult => ({
@@ -34,25 +30,25 @@ const result = (runId: string, id = 1): EvaluationResult => ({
 });
 
 test("a request's id is known before its reply, so early progress is not lost", async () => {
-  const model = new FakeModel();
-  const bridge = new KernelBridge(model);
+  const kernel = fakeKernel();
+  const bridge = new KernelBridge(kernel.model);
   const tracker = new EvaluationTracker();
   bridge.listen("progress", (m) => tracker.onMessage(m));
   bridge.listen("evaluation", (m) => tracker.onMessage(m));
   const { id, reply } = bridge.request<{ job: string }>("evaluate_run", { run_id: "r-1", games: 100 });
-  assert.deepEqual(model.sent[0], { kind: "command", id, name: "evaluate_run", args: { run_id: "r-1", games: 100 } });
+  assert.deepEqual(kernel.sent[0], { kind: "command", id, name: "evaluate_run", args: { run_id: "r-1", games: 100 } });
   tracker.begin(id, "r-1", 100);
   assert.equal(tracker.getState().playing, false); // loading the checkpoint
-  model.push({ kind: "progress", id, done: 20, total: 100 }); // before the reply
-  model.push({ kind: "reply", id, ok: true, result: { job: id } });
+  kernel.push({ kind: "progress", id, done: 20, total: 100 }); // before the reply
+  kernel.push({ kind: "reply", id, ok: true, result: { job: id } });
   assert.deepEqual(await reply, { job: id });
   assert.equal(tracker.getState().done, 20);
   assert.equal(tracker.getState().playing, true);
   assert.equal(progressFraction(tracker.getState()), 0.2);
-  model.push({ kind: "progress", id: "other-7", done: 90, total: 100 }); // another job's
-  model.push({ kind: "progress", id, done: 10, total: 100 }); // never backwards
+  kernel.push({ kind: "progress", id: "other-7", done: 90, total: 100 }); // another job's
+  kernel.push({ kind: "progress", id, done: 10, total: 100 }); // never backwards
   assert.equal(tracker.getState().done, 20);
-  model.push({ kind: "evaluation", id, result: result("r-1") });
+  kernel.push({ kind: "evaluation", id, result: result("r-1") });
   const s = tracker.getState();
   assert.equal(s.job, null);
   assert.equal(s.result?.mean_score, 812.5);

@@ -5,36 +5,26 @@ changes, ``data-moves`` grows, pause stops it, step and restart work)."""
 
 from __future__ import annotations
 
-import json
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, PHONE, Phone  # type: ignore[import-not-found]
-from voila_server import free_port, launch, stop  # type: ignore[import-not-found]
+from conftest import PHONE, Phone  # type: ignore[import-not-found]
+from test_definition_of_done import FAST_TRAINING, studio  # type: ignore[import-not-found]
 
 from modelstudio_widget.store import Store
 
 pytestmark = pytest.mark.e2e
 
-FAST_TRAINING = {"MODELSTUDIO_TRAIN_CONFIG": json.dumps({"num_envs": 64, "num_steps": 32})}
 SHOTS = Path("/work/wt/shots")
 
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[tuple[str, Path]]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    ws = Path(tempfile.mkdtemp(prefix="ms-evaluate-"))
-    port = free_port()
-    proc = launch(port=port, workspace=ws, env=FAST_TRAINING)
-    try:
-        yield f"http://127.0.0.1:{port}/", ws
-    finally:
-        stop(proc)
+    with studio(FAST_TRAINING) as served:  # (url, workspace)
+        yield served
 
 
 @pytest.fixture

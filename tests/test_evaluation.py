@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -337,7 +338,10 @@ def test_cancel_evaluation_ends_the_job_with_cancelled(page: Page) -> None:
     run_id, _ = add_run(page.w.store, page.w.workspace)
     _, idle = page.command("cancel_evaluation")
     assert idle["result"] == {"cancelled": False}
+    started = time.monotonic()
     rid, _ = page.command("evaluate_run", run_id=run_id, games=1000)
+    _, beat = page.command("heartbeat")  # the kernel goes on answering meanwhile
+    assert beat["ok"] and time.monotonic() - started < 2.0
     _, cancel = page.command("cancel_evaluation")
     assert cancel["result"] == {"cancelled": True}
     wait_for(lambda: page.pushed("evaluation", rid), 120)

@@ -38,8 +38,9 @@ DEFAULT_SEED = 0
 MAX_SEED = 2**31 - 1
 #: Progress reports per second, at most (plus the first and the last).
 PROGRESS_HZ = 10.0
-#: A watched game stops here (a strong agent plays ~1000 moves to reach 2048).
-MAX_WATCH_MOVES = 5000
+#: A watched game stops here. A strong agent plays ~1000 moves to reach 2048; the game is
+#: played while the page's command waits, at 2-3 ms a move (templates, one CPU thread).
+MAX_WATCH_MOVES = 3000
 
 
 class EvaluationError(Exception):

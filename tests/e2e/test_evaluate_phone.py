@@ -150,6 +150,8 @@ def test_evaluate_and_watch_a_run(phone: Phone, app: tuple[str, Path]) -> None:
     final_text = page.get_by_test_id("watch-final").inner_text()
     assert "Final score" in final_text and "max tile" in final_text
     shot(phone, "5-watch-final", dark=True)
+    page.set_viewport_size({"width": 1100, "height": 800})  # as wide as a JupyterLab cell
+    shot(phone, "7-watch-wide")
 
 
 def test_a_missing_checkpoint_is_said_in_one_line(phone: Phone, app: tuple[str, Path]) -> None:

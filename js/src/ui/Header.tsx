@@ -43,8 +43,9 @@ export function Header() {
             <span className={`ms-sync ms-sync-${source}`} title={`validation: ${source}, revision ${saved}`} />
           </span>
         </button>
-        <button className="ms-icon-btn" data-testid="btn-runs" aria-label="Runs" onClick={() => store.openSheet("runs")}>
+        <button className="ms-icon-btn ms-runs-entry" data-testid="btn-runs" aria-label="Runs" onClick={() => store.openSheet("runs")}>
           <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 19h16" /><path d="m5 15 4-5 4 3 6-7" /></svg>
+          <span>Runs</span>
         </button>
         <button className="ms-icon-btn" data-testid="btn-undo" aria-label="Undo" disabled={!undoable} onClick={() => store.undo()}>
           <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 14 4 9l5-5" /><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" /></svg>

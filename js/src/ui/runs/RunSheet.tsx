@@ -91,10 +91,12 @@ export function RunSheet() {
 }
 
 function RunTitle({ detail, runId }: { detail: RunDetail | null; runId: string }) {
+  const r = detail?.run;
   return (
     <span className="ms-run-title">
-      {detail && <StatusChip status={detail.run.status} />}
-      <span>Run {runId.slice(2, 8)}</span>
+      {r && <StatusChip status={r.status} />}
+      <span>{r ? `${r.design_name || "Run"} · ${formatStarted(r.started_at)}` : "Run"}</span>
+      <span className="ms-muted" data-testid="run-id">{runId}</span>
     </span>
   );
 }
@@ -102,24 +104,18 @@ function RunTitle({ detail, runId }: { detail: RunDetail | null; runId: string }
 function RunBody({ detail }: { detail: RunDetail }) {
   const r = detail.run;
   const evaluation = r.evaluation as { mean_score?: number; se?: number; games?: number } | null;
-  const stats: [string, string, string][] = [
-    ["mean", "Mean score", formatInt(r.mean_score)],
-    ["best", "Best score", formatInt(r.best_score)],
-    ["moves", "Moves", formatInt(r.moves)],
-    ["duration", "Trained", formatDuration(r.duration_s)],
-    ["started", "Started", formatStarted(r.started_at)],
-    ["revision", "Revision", r.revision ? String(r.revision) : "–"],
-    ...ROW_TILES.map((t): [string, string, string] => [`rate-${t}`, `Reached ${t}`, formatRate(r.tile_rates[t])]),
-  ];
   return (
     <>
       {r.error && <p className="ms-issue ms-issue-error" data-testid="run-error">{r.error.trim().split("\n").pop()}</p>}
       <div className="ms-run-stats" data-testid="run-stats">
-        {stats.map(([key, label, value]) => (
-          <div key={key} className="ms-run-stat" data-testid={`run-stat-${key}`}>
-            <span className="ms-muted">{label}</span>
-            <b>{value}</b>
-          </div>
+        <Stat id="mean" label="Mean score" value={formatInt(r.mean_score)} />
+        <Stat id="best" label="Best score" value={formatInt(r.best_score)} />
+        <Stat id="moves" label="Moves" value={formatInt(r.moves)} />
+        <Stat id="duration" label="Trained" value={formatDuration(r.duration_s)} />
+        <Stat id="started" label="Started" value={formatStarted(r.started_at)} />
+        <Stat id="revision" label="Revision" value={r.revision ? String(r.revision) : "–"} />
+        {ROW_TILES.map((t) => (
+          <Stat key={t} id={`rate-${t}`} label={`Reached ${t}`} value={formatRate(r.tile_rates[t])} />
         ))}
       </div>
       {evaluation && typeof evaluation.mean_score === "number" && (
@@ -132,5 +128,14 @@ function RunBody({ detail }: { detail: RunDetail }) {
       </div>
       <ScoreChart curve={detail.curve} />
     </>
+  );
+}
+
+function Stat({ id, label, value }: { id: string; label: string; value: string }) {
+  return (
+    <div className="ms-run-stat" data-testid={`run-stat-${id}`}>
+      <span className="ms-muted">{label}</span>
+      <b>{value}</b>
+    </div>
   );
 }

@@ -40,7 +40,7 @@ export function RunsSheet() {
         <span className="ms-muted" data-testid="compare-hint">
           {selected.length ? `${selected.length} ticked` : `Tick ${COMPARE_MIN}–${COMPARE_MAX} runs to compare`}
         </span>
-        <button className="ms-btn ms-btn-primary ms-btn-small" data-testid="btn-compare" disabled={!canCompare(selected)} onClick={() => store.openSheet("compare")}>
+        <button className="ms-btn ms-btn-primary" data-testid="btn-compare" disabled={!canCompare(selected)} onClick={() => store.openSheet("compare")}>
           Compare
         </button>
       </div>
@@ -74,7 +74,7 @@ function RunRows(props: { runs: RunSummary[]; selected: string[]; onOpen: (id: s
       data-rendered={end - first}
       onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
     >
-      <div style={{ height: runs.length * RUN_ROW_PX, position: "relative" }}>
+      <div style={{ height: runs.length * RUN_ROW_PX, position: "relative" }} className="ms-runs-rows">
         {runs.slice(first, end).map((r, i) => (
           <RunRow key={r.id} run={r} top={(first + i) * RUN_ROW_PX} now={now} ticked={selected.includes(r.id)} onOpen={onOpen} onTick={onTick} />
         ))}
@@ -119,10 +119,21 @@ function RunRow(props: { run: RunSummary; top: number; now: Date; ticked: boolea
               {t} <b>{formatRate(r.tile_rates[t])}</b>
             </span>
           ))}
+          {evaluated(r) !== null && (
+            <span data-testid="run-eval">
+              eval <b>{formatInt(evaluated(r))}</b>
+            </span>
+          )}
         </span>
       </button>
     </div>
   );
+}
+
+/** The mean score of the run's latest evaluation (the evaluate sheet stores it), if any. */
+function evaluated(r: RunSummary): number | null {
+  const mean = r.evaluation?.mean_score;
+  return typeof mean === "number" && Number.isFinite(mean) ? mean : null;
 }
 
 export function StatusChip({ status }: { status: string }) {

@@ -29,6 +29,7 @@ from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 from modelstudio_widget.training.runs import RunQueries
 from modelstudio_widget.training.tile_rates import TILE_THRESHOLDS
 from modelstudio_widget.widget import ModelStudio
+from modelstudio_widget.widget_commands.evaluate import evaluator
 
 SMALL = PPOConfig(num_envs=8, num_steps=4, minibatch_size=32, update_epochs=1)
 RATES = {128: 0.5, 256: 0.25, 512: 0.0}
@@ -382,3 +383,16 @@ def test_runs_and_compare_show_the_latest_evaluation(store: Store, workspace: Pa
     latest = store.add_evaluation(run_id, games=200, seed=0, mean_score=2.0, se=0.5,
                                   best_score=8, max_tile_rates=RATES)
     assert RunQueries(store).summary(run_id).evaluation == latest.to_dict()
+
+
+def test_closing_the_widget_cancels_its_evaluation(workspace: Path) -> None:
+    w = ModelStudio(workspace=workspace)
+    page = Page(w)
+    run_id, _ = add_run(w.store, workspace)
+    rid, reply = page.command("evaluate_run", run_id=run_id, games=1000)
+    assert reply["ok"]
+    job = evaluator(w)
+    w.close()
+    assert job.wait(60) and job.running is None
+    with Store.in_workspace(workspace) as store:
+        assert store.evaluations(run_id) == []  # cancelled, not finished

@@ -38,10 +38,12 @@ _EVALUATORS: weakref.WeakKeyDictionary[Any, Evaluator] = weakref.WeakKeyDictiona
 
 
 def evaluator(widget: Any) -> Evaluator:
-    """The widget's evaluator (created on first use)."""
+    """The widget's evaluator (created on first use; a closed widget cancels its job)."""
     found = _EVALUATORS.get(widget)
     if found is None:
         found = _EVALUATORS[widget] = Evaluator(widget.store, widget.workspace)
+        # ipywidgets' close() drops the comm: nobody is left to show the result.
+        widget.observe(lambda change: change["new"] is None and found.cancel(), names="comm")
     return found
 
 

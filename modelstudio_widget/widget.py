@@ -42,7 +42,13 @@ from modelstudio_widget.studio import (
     status_after_snapshot,
 )
 from modelstudio_widget.training.settings import training_catalog
-from modelstudio_widget.widget_commands import COMMANDS, compare, history, runs  # noqa: F401 (registers)
+from modelstudio_widget.widget_commands import (  # noqa: F401 (importing registers)
+    COMMANDS,
+    compare,
+    evaluate,
+    history,
+    runs,
+)
 from modelstudio_widget.widget_protocol import (
     DESIGN_ID_RE,
     Arg,

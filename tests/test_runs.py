@@ -142,10 +142,9 @@ def test_delete_run_removes_rows_and_files(store: Store, workspace: Path) -> Non
     folder.mkdir(parents=True)
     (folder / "step_000000000100.pt").write_bytes(b"weights")
     store.add_checkpoint(gone, path=folder / "step_000000000100.pt", step=100)
-    # The evaluate feature's table (a later migration): deleted from when it exists.
-    with store.database.write() as conn:
-        conn.execute("CREATE TABLE evaluations (run_id TEXT, mean_score REAL)")
-        conn.execute("INSERT INTO evaluations VALUES (?, 1.0), (?, 2.0)", (gone, kept))
+    for run_id in (gone, kept):
+        store.add_evaluation(run_id, games=100, seed=0, mean_score=1.0, se=0.1, best_score=4,
+                             max_tile_rates={})
     store.delete_run(gone)
     with pytest.raises(NotFound):
         store.get_run(gone)

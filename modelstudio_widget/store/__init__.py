@@ -8,7 +8,8 @@ checkpoints) and local telemetry events, in one file per workspace.
   (and the concurrency and crash-safety contracts);
 - ``schema``: the migrations, i.e. the tables;
 - ``designs``: designs and revisions; ``runs``: runs, metrics, checkpoints, run control;
-  ``events``: telemetry;
+  ``evaluations``: a run's evaluations (games played with a checkpoint); ``events``:
+  telemetry;
 - ``records``: the frozen records handed back and the exceptions;
 - ``checks``: checks of ids, names, notes and the strict JSON written;
 - ``liveness``: which process owns a run and whether it still runs;
@@ -38,6 +39,7 @@ from modelstudio_widget.store.checks import MAX_DOCUMENT_BYTES, MAX_NOTE_CHARS, 
 from modelstudio_widget.store.connection import DB_FILENAME, Database
 from modelstudio_widget.store.designs import DEFAULT_DESIGN_NAME, Designs
 from modelstudio_widget.store.dump import dump_designs, safe_file_stem
+from modelstudio_widget.store.evaluations import EvaluationRecord, Evaluations
 from modelstudio_widget.store.events import EVENT_RETENTION, Events
 from modelstudio_widget.store.records import (
     AlreadyExists,
@@ -61,13 +63,13 @@ __all__ = [
     "DB_FILENAME", "DEFAULT_DESIGN_NAME", "EVENT_RETENTION", "MAX_DOCUMENT_BYTES",
     "MAX_NAME_CHARS", "MAX_NOTE_CHARS", "MAX_TAG_CHARS", "RUN_STATUSES", "SCHEMA_VERSION",
     "AlreadyExists", "CheckpointRecord", "Database", "DesignMeta", "DesignRecord",
-    "EventRecord", "NotFound", "RevisionConflict", "RevisionMeta", "RunControl", "RunRecord",
+    "EvaluationRecord", "EventRecord", "NotFound", "RevisionConflict", "RevisionMeta", "RunControl", "RunRecord",
     "Store", "StoreBusy", "StoreError", "dump_designs", "safe_file_stem",
 ]
 
 
-class Store(Designs, Runs, Events):
-    """Designs, runs and events in one SQLite file. See the module docstring for the
+class Store(Designs, Runs, Evaluations, Events):
+    """Designs, runs (with their evaluations) and events in one SQLite file. See the module docstring for the
     contracts, and ``connection`` for concurrency and durability.
 
     One connection per thread, opened on first use; ``close()`` closes them all, so call

@@ -76,5 +76,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE runs ADD COLUMN watched_at REAL",  # last heartbeat of a watching page
         "ALTER TABLE runs ADD COLUMN stop_requested_at REAL",
     ),
+    # 3: evaluations of a run's checkpoint (N full games, greedy policy). AUTOINCREMENT:
+    # the highest id is a run's latest evaluation, whatever the wall clock did.
+    (
+        """CREATE TABLE evaluations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL REFERENCES runs (id),
+            step INTEGER,                 -- the checkpoint's training step (moves)
+            games INTEGER NOT NULL,
+            seed INTEGER NOT NULL,
+            mean_score REAL NOT NULL,
+            se REAL NOT NULL,             -- standard error of the mean score
+            best_score INTEGER NOT NULL,
+            max_tile_rates_json TEXT NOT NULL,  -- {"128": share of games, ...}
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX evaluations_by_run ON evaluations (run_id, id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,11 +19,16 @@ from modelstudio_widget.game.engine import legal_moves, new_boards, step, to_exp
 from modelstudio_widget.training.tile_rates import max_tile_rates
 
 Policy = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Progress = Callable[[int], None]
 
 
 def play_games(policy: Policy, games: int = 1000, seed: int = 0, *, batch: int = 1000,
-               max_moves: int = 100_000) -> dict[str, Any]:
+               max_moves: int = 100_000, progress: Progress | None = None) -> dict[str, Any]:
     """Play ``games`` games (``batch`` at a time) and summarise them.
+
+    ``progress(finished)``, if given, is called after every move of the batch in play with
+    the number of games finished so far; it may raise to abandon the games (a cancelled
+    evaluation), and the exception propagates.
 
     Returns ``mean_score``, ``se`` (standard error of the mean), ``std``, ``median_score``,
     ``best_score``, ``mean_moves`` and ``max_tile_rates`` ({tile: share of games that
@@ -38,7 +43,9 @@ def play_games(policy: Policy, games: int = 1000, seed: int = 0, *, batch: int =
     moves: list[np.ndarray] = []
     for start in range(0, games, batch):
         n = min(batch, games - start)
-        s, t, m = _play_batch(policy, n, rng, max_moves)
+        batch_progress = None if progress is None else (
+            lambda finished, start=start: progress(start + finished))
+        s, t, m = _play_batch(policy, n, rng, max_moves, batch_progress)
         scores.append(s)
         tiles.append(t)
         moves.append(m)
@@ -57,8 +64,8 @@ def play_games(policy: Policy, games: int = 1000, seed: int = 0, *, batch: int =
     }
 
 
-def _play_batch(policy: Policy, n: int, rng: np.random.Generator, max_moves: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _play_batch(policy: Policy, n: int, rng: np.random.Generator, max_moves: int,
+                progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     boards = new_boards(n, rng)
     score = np.zeros(n, dtype=np.int64)
     moves = np.zeros(n, dtype=np.int64)
@@ -67,6 +74,8 @@ def _play_batch(policy: Policy, n: int, rng: np.random.Generator, max_moves: int
         legal = legal_moves(boards[active])
         alive = legal.any(axis=1)
         active, legal = active[alive], legal[alive]
+        if progress is not None:
+            progress(n - active.size)
         if active.size == 0:
             break
         actions = np.asarray(policy(to_exponents(boards[active]), legal)).astype(np.int64)
@@ -93,19 +102,27 @@ def random_policy(seed: int = 0) -> Policy:
     return policy
 
 
+def move_probabilities(model: Any, obs: np.ndarray, legal: np.ndarray) -> Any:
+    """The policy's move probabilities, a torch tensor [n, 4]: softmax over the legal moves
+    (an illegal move gets 0). ``model`` in eval mode; ``obs`` uint8 [n, 16] exponents."""
+    import torch  # deferred: `modelstudio play` evaluates ONNX files without torch
+
+    with torch.no_grad():
+        logits, _ = model(torch.from_numpy(obs))
+        return logits.masked_fill(~torch.from_numpy(legal), -1e9).softmax(dim=1)
+
+
 def torch_policy(model: Any, *, greedy: bool = True) -> Policy:
     """A policy from a ``GameTransformer``: the best legal move (or a sample)."""
-    import torch
+    import torch  # deferred, as in move_probabilities
 
     model.eval()
 
-    @torch.no_grad()
     def policy(obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
-        logits, _ = model(torch.from_numpy(obs))
-        logits = logits.masked_fill(~torch.from_numpy(legal), -1e9)
+        probs = move_probabilities(model, obs, legal)
         if greedy:
-            return logits.argmax(dim=1).numpy()
-        return torch.multinomial(logits.softmax(dim=1), 1).squeeze(1).numpy()
+            return probs.argmax(dim=1).numpy()
+        return torch.multinomial(probs, 1).squeeze(1).numpy()
 
     return policy
 

@@ -166,14 +166,8 @@ class RunQueries:
             error=error if isinstance(error, str) else None)
 
     def _evaluation(self, run_id: str) -> dict[str, Any] | None:
-        # The evaluations table arrives with the evaluate feature: None until then.
-        latest = getattr(self.store, "latest_evaluation", None)
-        if latest is None:
-            return None
-        found = latest(run_id)
-        if found is None or isinstance(found, dict):
-            return found
-        return asdict(found)
+        found = self.store.latest_evaluation(run_id)
+        return None if found is None else found.to_dict()
 
 
 class _DesignIndex:

@@ -24,6 +24,13 @@ export interface Reply {
   error?: ReplyError;
 }
 
+/**
+ * Messages the kernel pushes unasked: a file to save ("download"), a long job's progress
+ * ("progress": {id, done, total}) and an evaluation's end ("evaluation": {id, result} or
+ * {id, error}); `id` is the request id of the command that started the job.
+ */
+export type PushKind = "download" | "progress" | "evaluation";
+
 export class CommandError extends Error {
   constructor(
     readonly code: string,
@@ -57,8 +64,21 @@ export class KernelBridge {
     args: Record<string, unknown> = {},
     timeoutMs = 30000,
   ): Promise<T> {
+    return this.request<T>(name, args, timeoutMs).reply;
+  }
+
+  /**
+   * A command whose request id the caller needs before the reply comes: a long job (an
+   * evaluation) pushes its progress as messages carrying that id, and the first may
+   * overtake the reply.
+   */
+  request<T = unknown>(
+    name: string,
+    args: Record<string, unknown> = {},
+    timeoutMs = 30000,
+  ): { id: string; reply: Promise<T> } {
     const id = `${this.prefix}-${++this.counter}`;
-    return new Promise<T>((resolve, reject) => {
+    const reply = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new CommandError("TIMEOUT", `The kernel did not answer "${name}" in time.`));
@@ -66,6 +86,7 @@ export class KernelBridge {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.model.send({ kind: "command", id, name, args });
     });
+    return { id, reply };
   }
 
   /** Fire and forget (heartbeats, reports): errors are ignored. */
@@ -74,7 +95,7 @@ export class KernelBridge {
   }
 
   /** Custom messages of one `kind` from the kernel (with their binary buffers). */
-  listen(kind: string, cb: (msg: Record<string, unknown>, buffers: unknown[]) => void): void {
+  listen(kind: PushKind, cb: (msg: Record<string, unknown>, buffers: unknown[]) => void): void {
     const handler = (msg: unknown, buffers?: unknown) => {
       if (msg && typeof msg === "object" && (msg as { kind?: unknown }).kind === kind) {
         cb(msg as Record<string, unknown>, Array.isArray(buffers) ? buffers : []);

@@ -17,6 +17,7 @@ import type {
 import { ValidationClient } from "../validation/client";
 import { codes } from "../validation/validate";
 import { type CommandError, KernelBridge, type WidgetModel } from "./bridge";
+import { EvaluationTracker } from "./evaluation";
 
 export const SYNC_DEBOUNCE_MS = 200;
 const HEARTBEAT_MS = 10000;
@@ -46,6 +47,8 @@ export function sameSignature(a: Signature, b: Signature): boolean {
 export class StudioController {
   readonly store = new StudioStore();
   readonly bridge: KernelBridge;
+  /** The evaluation job of this page (evaluate sheet), followed through pushed messages. */
+  readonly evaluation = new EvaluationTracker();
   private validator: ValidationClient | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setTimeout> | null = null;
@@ -101,6 +104,8 @@ export class StudioController {
     b.watch<Metrics>("metrics", (metrics) => this.store.set({ metrics }));
     b.watch<CompileResult>("compile_result", (compileResult) => this.store.set({ compileResult }));
     b.listen("download", (msg, buffers) => this.onDownload(msg, buffers));
+    b.listen("progress", (msg) => this.evaluation.onMessage(msg));
+    b.listen("evaluation", (msg) => this.evaluation.onMessage(msg));
     // A page that (re)opens, or comes back from the background (a phone suspends the
     // websocket), asks for the complete state: snapshots, never deltas.
     b.notify("resync");
@@ -193,6 +198,25 @@ export class StudioController {
     } finally {
       this.store.set({ pending: null });
     }
+  }
+
+  /** Evaluate a run's checkpoint over `games` games; progress and result land in `evaluation`. */
+  async evaluate(runId: string, games: number): Promise<void> {
+    if (this.evaluation.getState().job) return;
+    const { id, reply } = this.bridge.request("evaluate_run", { run_id: runId, games });
+    this.evaluation.begin(id, runId, games);
+    try {
+      await reply;
+    } catch (e) {
+      this.evaluation.refused(id, (e as CommandError).message || "The evaluation could not start.");
+    }
+  }
+
+  /** Cancel the running evaluation (it ends with "cancelled", nothing stored). */
+  cancelEvaluation(): void {
+    if (!this.evaluation.getState().job) return;
+    this.evaluation.cancelling();
+    this.bridge.notify("cancel_evaluation");
   }
 
   private onDownload(msg: Record<string, unknown>, buffers: unknown[]): void {

@@ -10,6 +10,7 @@ import { Banners } from "./Banner";
 import { CompareSheet } from "./compare/CompareSheet";
 import { useStudio, useStudioContext } from "./context";
 import { MetaSheet } from "./DesignSheets";
+import { EvaluateSheets } from "./evaluate/EvaluateSheets";
 import { keepFromHost, useFocusHome } from "./focus";
 import { Header } from "./Header";
 import { History } from "./history/History";
@@ -105,6 +106,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <History />
       <TrainSettingsSheet />
       <CompareSheet />
+      <EvaluateSheets />
       <Toast />
     </div>
   );

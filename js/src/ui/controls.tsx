@@ -90,6 +90,46 @@ export function Stepper({
   );
 }
 
+/** One of a few options as a row of 44 px buttons (the ARIA radio pattern). Each option's
+ * button carries `data-testid` = `${optionTestid}-${value}` when `optionTestid` is given. */
+export function Segmented<T extends string | number>({
+  options,
+  value,
+  onChange,
+  testid,
+  optionTestid,
+  label,
+  disabled = false,
+}: {
+  options: { value: T; label: string }[];
+  value: T;
+  onChange: (v: T) => void;
+  testid?: string;
+  optionTestid?: string;
+  label?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <div className="ms-segmented" role="radiogroup" aria-label={label} data-testid={testid}>
+      {options.map((o) => (
+        // biome-ignore lint/a11y/useSemanticElements: a segmented control of 44 px buttons, as the ARIA radio pattern allows
+        <button
+          type="button"
+          key={String(o.value)}
+          role="radio"
+          aria-checked={o.value === value}
+          className={o.value === value ? "on" : ""}
+          disabled={disabled}
+          data-testid={optionTestid ? `${optionTestid}-${o.value}` : undefined}
+          onClick={() => onChange(o.value)}
+        >
+          {o.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function Choice({
   spec,
   value,
@@ -104,21 +144,12 @@ export function Choice({
   const choices = spec.choices ?? [];
   if (choices.length <= 3) {
     return (
-      <div className="ms-segmented" role="radiogroup" data-testid={testid}>
-        {choices.map((c) => (
-          // biome-ignore lint/a11y/useSemanticElements: a segmented control of 44 px buttons, as the ARIA radio pattern allows
-          <button
-            type="button"
-            key={c}
-            role="radio"
-            aria-checked={c === value}
-            className={c === value ? "on" : ""}
-            onClick={() => onChange(c)}
-          >
-            {c}
-          </button>
-        ))}
-      </div>
+      <Segmented
+        options={choices.map((c) => ({ value: c, label: c }))}
+        value={value}
+        onChange={onChange}
+        testid={testid}
+      />
     );
   }
   return (

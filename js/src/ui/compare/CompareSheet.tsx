@@ -16,6 +16,7 @@ import {
   type XAxis,
 } from "./series";
 import "./compare.css";
+import { Segmented } from "../controls";
 
 type Loaded = { key: string; comparison?: Comparison; error?: string };
 
@@ -70,22 +71,16 @@ export function CompareSheet() {
         <>
           <div className="ms-compare-bar">
             <span className="ms-compare-caption">Mean score</span>
-            <div className="ms-segmented" role="radiogroup" aria-label="x axis">
-              {(["moves", "minutes"] as const).map((a) => (
-                // biome-ignore lint/a11y/useSemanticElements: a segmented control of 44 px buttons, as the ARIA radio pattern allows
-                <button
-                  type="button"
-                  key={a}
-                  role="radio"
-                  aria-checked={a === axis}
-                  className={a === axis ? "on" : ""}
-                  data-testid={`compare-x-${a}`}
-                  onClick={() => setAxis(a)}
-                >
-                  {a === "moves" ? "Moves" : "Minutes"}
-                </button>
-              ))}
-            </div>
+            <Segmented
+              options={[
+                { value: "moves" as const, label: "Moves" },
+                { value: "minutes" as const, label: "Minutes" },
+              ]}
+              value={axis}
+              onChange={setAxis}
+              optionTestid="compare-x"
+              label="x axis"
+            />
           </div>
           <CompareChart runs={comparison.runs} axis={axis} />
           <MetricsTable comparison={comparison} />

@@ -179,6 +179,8 @@ def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str
     param_space = {a.label: (Choice(a.distribution.values) if searcher is not None
                              and isinstance(a.distribution, Grid) else a.distribution
                              ).to_tune(tune) for a in axes}
+    # Tune's own console output (a status table) would fight the sweep's progress bar.
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     with _ray(address):  # with_parameters puts the plan into Ray's object store
         trainable = tune.with_resources(tune.with_parameters(run_trial, plan=plan),
                                         {"cpu": 1, **(resources or {})})
@@ -186,11 +188,12 @@ def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str
             trainable, param_space=param_space,
             tune_config=tune.TuneConfig(metric=plan.metric, mode=mode, search_alg=searcher,
                                         scheduler=scheduler, num_samples=num_samples,
-                                        max_concurrent_trials=max_concurrent),
+                                        max_concurrent_trials=max_concurrent,
+                                        reuse_actors=True),
             run_config=tune.RunConfig(
                 name=tag.id, storage_path=storage, verbose=0,
                 failure_config=tune.FailureConfig(max_failures=max_failures),
-                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+                checkpoint_config=tune.CheckpointConfig(),
                 callbacks=[tracker, *callbacks]))
         try:
             tuner.fit()
@@ -214,14 +217,28 @@ def _ray(address: str | None) -> Iterator[None]:
         return
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves the machine
     if address is None:
-        ray.init(include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING)
+        _start_local_ray(ray)
     else:
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     try:
         yield
     finally:
         ray.shutdown()
+
+
+def _start_local_ray(ray: Any) -> None:
+    """Start Ray on this machine. Its node waits a fixed 30 s for its own processes, which
+    a busy laptop can exceed: one more try then."""
+    for attempt in range(2):
+        try:
+            ray.init(include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING)
+            return
+        except Exception:
+            ray.shutdown()
+            if attempt:
+                raise
+            log.warning("Ray did not start in time (a busy machine?): trying once more")
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from modelstudio_widget.exporters.source import summary
 from modelstudio_widget.store import NotFound, Store
 from modelstudio_widget.sweep.result import TrialResult
 from modelstudio_widget.sweep.trial import CHECKPOINT_FILE, TrialPlan
+from modelstudio_widget.training.manager import RECORD_EVERY_S
 from modelstudio_widget.workspace import subdir
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ class Recorder:
             self.design_id, design=design, design_revision=self.design_revision,
             config={**config.to_dict(), "sweep": self.tag.entry(end, self.plan)})
         try:
-            for row in end.history:
+            for row in thin(end.history):
                 self.store.add_metrics(run_id, row["global_step"], row)
             final = summary(end.history[-1] if end.history else None) or {}
             path = None
@@ -172,6 +173,17 @@ class Recorder:
                                   summary={"error": "the sweep could not record this trial"})
             raise
         return run_id, path
+
+
+def thin(history: list[dict[str, Any]], every_s: float = RECORD_EVERY_S
+         ) -> list[dict[str, Any]]:
+    """The metric-history rows a run keeps: one per ``every_s`` of training at most (as
+    the app's runs record them), and always the last."""
+    kept: list[dict[str, Any]] = []
+    for row in history[:-1]:
+        if not kept or row["elapsed_s"] - kept[-1]["elapsed_s"] >= every_s:
+            kept.append(row)
+    return kept + history[-1:]
 
 
 def _details(end: TrialEnd) -> dict[str, Any]:

@@ -39,6 +39,11 @@ class TrialTracker(Callback):
         self._ended: set[str] = set()
         self._trials: list[Trial] = []  # every trial Tune has made so far
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Tune pickles its callbacks with the experiment's state; the driver's recording
+        # hook (which holds the store) stays in this process.
+        return {**self.__dict__, "on_end": None, "_trials": []}
+
     def on_step_end(self, iteration: int, trials: list[Trial], **info: Any) -> None:
         self._trials = trials
 

@@ -1,9 +1,9 @@
 """One sweep trial, as Ray Tune runs it on a worker: the project's ``PPOTrainer`` on one
 sampled point, for the sweep's budget.
 
-The trial talks to the driver only through Ray: ``tune.report`` carries its metrics (at
-most once per ``REPORT_EVERY_S``, so a scheduler such as ASHA can stop a weak trial early)
-and, every ``CHECKPOINT_EVERY_S`` and at the end, a Ray ``Checkpoint``: a folder holding
+The trial talks to the driver only through Ray: ``tune.report`` carries its metrics after
+every iteration (so a scheduler such as ASHA can stop a weak trial at its rung) and, every
+``CHECKPOINT_EVERY_S`` and at the end, a Ray ``Checkpoint``: a folder holding
 the project's training checkpoint (``PPOTrainer.state_dict()`` saved with ``torch.save``,
 the file the training manager writes and ``ms.export`` reads). A worker never opens the
 workspace or its SQLite store: it may run on another machine.
@@ -27,10 +27,8 @@ import torch
 
 from modelstudio_widget.design.rules import validate
 from modelstudio_widget.sweep.space import Axis, apply_point
-from modelstudio_widget.training.manager import RECORD_EVERY_S
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 
-REPORT_EVERY_S = RECORD_EVERY_S  # each report becomes one metric-history row in the store
 CHECKPOINT_EVERY_S = 30.0
 CHECKPOINT_FILE = "checkpoint.pt"
 PROGRESS_FILE = "progress.json"  # beside the checkpoint: the training time it holds
@@ -79,7 +77,7 @@ def run_trial(values: dict[str, Any], plan: TrialPlan) -> None:
     elapsed_before = resume(trainer, tune.get_checkpoint())
     started = time.monotonic() - elapsed_before
     start_step = trainer.global_step
-    last_report = last_checkpoint = time.monotonic()
+    last_checkpoint = time.monotonic()
     while True:
         elapsed = time.monotonic() - started
         trainer.set_progress(plan.progress(elapsed, trainer.global_step))
@@ -87,11 +85,8 @@ def run_trial(values: dict[str, Any], plan: TrialPlan) -> None:
         now = time.monotonic()
         elapsed = now - started
         done = plan.progress(elapsed, trainer.global_step) >= 1.0
-        if not done and now - last_report < REPORT_EVERY_S:
-            continue
         rate = (trainer.global_step - start_step) / max(elapsed - elapsed_before, 1e-9)
         result = report_of(trainer, elapsed, rate, plan.metric, done)
-        last_report = now
         if done or now - last_checkpoint >= CHECKPOINT_EVERY_S:
             with tempfile.TemporaryDirectory(prefix="modelstudio-trial-") as folder:
                 save_checkpoint(trainer, Path(folder), elapsed)

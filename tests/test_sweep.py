@@ -284,7 +284,8 @@ def test_ctrl_c_ends_the_sweep_cleanly_with_every_ended_trial_recorded(
     result = sweep(tiny(), {"learning_rate": [1e-3, 2e-3, 3e-3]}, seconds=2, config=SMALL,
                    max_concurrent=1, callbacks=[InterruptAfterFirst()], workspace=tmp_path,
                    progress=False)
-    assert result.interrupted
+    assert result.interrupted and result.planned == 3
+    assert sum(1 for r in result.results if r.run_id) < 3
     statuses = [r.status for r in result.results]
     assert statuses[0] == "finished" and "finished" not in statuses[1:], statuses
     rows = records(tmp_path, result.id)

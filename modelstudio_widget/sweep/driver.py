@@ -101,7 +101,7 @@ def sweep(design: dict[str, Any], space: dict[Any, Any], *, seconds: float | Non
             started = time.monotonic()
             interrupted = _run(tune, plan, axes, on_end, mode=mode, searcher=searcher,
                                scheduler=_scheduler(scheduler, plan),
-                               num_samples=num_samples, address=address,
+                               num_samples=num_samples, total=total, address=address,
                                resources=resources_per_trial, max_concurrent=max_concurrent,
                                max_failures=max_failures, tag=tag,
                                storage=storage_path or str(subdir(ws, "sweeps")),
@@ -110,7 +110,7 @@ def sweep(design: dict[str, Any], space: dict[Any, Any], *, seconds: float | Non
     finally:
         store.close()
     result = Sweep(sweep_id, tag.name, metric, mode, sorted(results, key=lambda r: r.index),
-                   ws, design_id, elapsed, interrupted)
+                   ws, design_id, elapsed, total, interrupted)
     if interrupted:
         log.warning("%s: %d trials recorded", INTERRUPTED, sum(1 for r in results if r.run_id))
     if progress:
@@ -169,7 +169,7 @@ def _scheduler(scheduler: Any, plan: TrialPlan) -> Any:
 
 
 def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str,
-         searcher: Any, scheduler: Any, num_samples: int, address: str | None,
+         searcher: Any, scheduler: Any, num_samples: int, total: int, address: str | None,
          resources: dict[str, float] | None, max_concurrent: int | None, max_failures: int,
          tag: SweepTag, storage: str, callbacks: Sequence[Any]) -> bool:
     """Run the trials on Ray Tune; True if the sweep was interrupted."""
@@ -200,9 +200,10 @@ def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str
             interrupted = False
         except KeyboardInterrupt:  # a second Ctrl+C: Tune's graceful stop was cut short
             interrupted = True
-        # Tune ends a sweep stopped by Ctrl+C without ending its trials: they are ours to
-        # record (as stopped), and they tell that the sweep was interrupted.
-        interrupted = tracker.end_the_rest(INTERRUPTED) or interrupted
+        # Tune ends a sweep stopped by Ctrl+C without ending its running trials (ours to
+        # record, as stopped) and without making the trials still to come.
+        ended = tracker.ended
+        interrupted = tracker.end_the_rest(INTERRUPTED) or ended < total or interrupted
     return interrupted
 
 

@@ -73,6 +73,7 @@ class Sweep:
     workspace: Path
     design_id: str
     seconds: float  # wall clock of the whole sweep
+    planned: int  # trials asked for (fewer ran if the sweep was interrupted)
     interrupted: bool = False  # stopped by Ctrl+C / the kernel's stop button
 
     @property
@@ -136,7 +137,7 @@ class Sweep:
     def _title(self) -> str:
         done = sum(1 for r in self.results if r.run_id)
         stopped = " (interrupted)" if self.interrupted else ""
-        return (f"sweep {self.name} ({self.id}){stopped}: {done} of {len(self.results)} trials "
+        return (f"sweep {self.name} ({self.id}){stopped}: {done} of {self.planned} trials "
                 f"recorded, metric {self.metric} ({self.mode}), {self.seconds:.0f} s")
 
     def __repr__(self) -> str:

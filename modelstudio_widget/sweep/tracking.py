@@ -89,6 +89,11 @@ class TrialTracker(Callback):
         self._end(trial, "failed", reason=lines[-1].strip() if lines else "the trial failed",
                   traceback="\n".join(lines[-TRACEBACK_LINES:]) or None)
 
+    @property
+    def ended(self) -> int:
+        """How many trials have ended so far."""
+        return len(self._ended)
+
     def end_the_rest(self, reason: str) -> bool:
         """Hand over every trial that has not ended (the sweep was stopped): those that
         trained as "stopped", the others as "not started". True if there was any."""

@@ -220,6 +220,18 @@ def test_asha_stops_a_weak_trial_early(ray_up: Any, tmp_path: Path) -> None:
         assert history
 
 
+def test_optuna_samples_the_space_through_ray_tune(ray_up: Any, tmp_path: Path) -> None:
+    result = sweep(tiny(), {"learning_rate": loguniform(1e-4, 1e-2),
+                            ("policy", "hidden"): [64, 128]},
+                   steps=4096, trials=2, search="optuna", config=SMALL, workspace=tmp_path,
+                   progress=False)
+    assert [r.status for r in result.results] == ["finished", "finished"]
+    for r in result.results:
+        assert 1e-4 <= r.values["learning_rate"] <= 1e-2
+        assert r.values["policy.hidden"] in (64, 128)
+    assert len({r.values["learning_rate"] for r in result.results}) == 2
+
+
 class KillOnce(tune.Callback):
     """Kills the worker process of the first trial that reports, once (SIGKILL)."""
 

@@ -74,7 +74,7 @@ def sweep(design: dict[str, Any], space: dict[Any, Any], *, seconds: float | Non
     design = copy.deepcopy(design)
     axes = parse_space(design, space)
     tune = _import_tune()
-    searcher = _searcher(search, metric, mode, seed)
+    searcher = _searcher(search, seed)
     num_samples, total = _samples(axes, trials, searched=searcher is not None)
     plan = TrialPlan(design, replace(config or PPOConfig(), seed=seed).to_dict(), tuple(axes),
                      seconds, steps, metric)
@@ -126,7 +126,7 @@ def _import_tune() -> Any:
     return tune
 
 
-def _searcher(search: Any, metric: str, mode: str, seed: int) -> Any:
+def _searcher(search: Any, seed: int) -> Any:
     if search is None or not isinstance(search, str):
         return search
     if search != "optuna":
@@ -136,7 +136,7 @@ def _searcher(search: Any, metric: str, mode: str, seed: int) -> Any:
         from ray.tune.search.optuna import OptunaSearch
     except ImportError:
         raise ImportError(RAY_MISSING) from None
-    return OptunaSearch(metric=metric, mode=mode, seed=seed)
+    return OptunaSearch(seed=seed)  # Tune hands it the metric and the mode
 
 
 def _samples(axes: list[Axis], trials: int | None, *, searched: bool) -> tuple[int, int]:

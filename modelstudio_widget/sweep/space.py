@@ -61,22 +61,14 @@ class Grid(Distribution):
 
 @dataclass(frozen=True)
 class Uniform(Distribution):
-    """A float drawn uniformly from [low, high)."""
+    """A float drawn uniformly from [low, high), or, with ``log``, one whose logarithm is
+    uniform on [log low, log high) (learning rates)."""
     low: float
     high: float
+    log: bool = False
 
     def to_tune(self, tune: Any) -> Any:
-        return tune.uniform(self.low, self.high)
-
-
-@dataclass(frozen=True)
-class LogUniform(Distribution):
-    """A float whose logarithm is uniform on [log low, log high): learning rates."""
-    low: float
-    high: float
-
-    def to_tune(self, tune: Any) -> Any:
-        return tune.loguniform(self.low, self.high)
+        return (tune.loguniform if self.log else tune.uniform)(self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -104,12 +96,12 @@ def uniform(low: float, high: float) -> Uniform:
     return Uniform(low, high)
 
 
-def loguniform(low: float, high: float) -> LogUniform:
+def loguniform(low: float, high: float) -> Uniform:
     """A float log-uniform on [low, high); both bounds positive."""
     low, high = _bounds(low, high, "loguniform")
     if low <= 0:
         raise ValueError(f"loguniform needs positive bounds; got low={low}")
-    return LogUniform(low, high)
+    return Uniform(low, high, log=True)
 
 
 def randint(low: int, high: int) -> RandInt:

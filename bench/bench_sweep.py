@@ -22,9 +22,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import modelstudio_widget as ms  # noqa: E402
-from modelstudio_widget.sweep import sweep  # noqa: E402
-from modelstudio_widget.sweep.space import parse_space  # noqa: E402
-from modelstudio_widget.sweep.trial import TrialPlan  # noqa: E402
+from modelstudio_widget.sweeps import sweep  # noqa: E402
+from modelstudio_widget.sweeps.space import parse_space  # noqa: E402
+from modelstudio_widget.sweeps.trial import TrialPlan  # noqa: E402
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer  # noqa: E402
 
 SPACE = {("policy", "hidden"): [64, 128], "learning_rate": [1e-3, 3e-3]}

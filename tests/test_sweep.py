@@ -24,11 +24,11 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 import modelstudio_widget as ms  # noqa: E402
 from modelstudio_widget.exporters import write_export  # noqa: E402
 from modelstudio_widget.store import Store  # noqa: E402
-from modelstudio_widget.sweep import choice, loguniform, randint, sweep, uniform  # noqa: E402
-from modelstudio_widget.sweep.driver import RAY_MISSING  # noqa: E402
-from modelstudio_widget.sweep.record import interrupts_held, thin  # noqa: E402
-from modelstudio_widget.sweep.space import apply_point, parse_space  # noqa: E402
-from modelstudio_widget.sweep.trial import load_state  # noqa: E402
+from modelstudio_widget.sweeps import choice, loguniform, randint, sweep, uniform  # noqa: E402
+from modelstudio_widget.sweeps.driver import RAY_MISSING  # noqa: E402
+from modelstudio_widget.sweeps.record import interrupts_held, thin  # noqa: E402
+from modelstudio_widget.sweeps.space import apply_point, parse_space  # noqa: E402
+from modelstudio_widget.sweeps.trial import load_state  # noqa: E402
 from modelstudio_widget.training.ppo import PPOConfig  # noqa: E402
 
 SMALL = PPOConfig(num_envs=64, num_steps=32)  # 2048 moves an iteration: ~0.1 s here

@@ -22,10 +22,10 @@ from dataclasses import replace
 from typing import Any
 
 from modelstudio_widget.store import Store
-from modelstudio_widget.sweep.record import Recorder, SweepTag, TrialEnd, design_home
-from modelstudio_widget.sweep.result import Sweep, TrialResult
-from modelstudio_widget.sweep.space import Axis, Choice, Grid, parse_space
-from modelstudio_widget.sweep.trial import TrialPlan, run_trial
+from modelstudio_widget.sweeps.record import Recorder, SweepTag, TrialEnd, design_home
+from modelstudio_widget.sweeps.result import Sweep, TrialResult
+from modelstudio_widget.sweeps.space import Axis, Choice, Grid, parse_space
+from modelstudio_widget.sweeps.trial import TrialPlan, run_trial
 from modelstudio_widget.training.ppo import PPOConfig
 from modelstudio_widget.workspace import resolve_workspace, subdir
 
@@ -173,7 +173,7 @@ def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str
          resources: dict[str, float] | None, max_concurrent: int | None, max_failures: int,
          tag: SweepTag, storage: str, callbacks: Sequence[Any]) -> bool:
     """Run the trials on Ray Tune; True if the sweep was interrupted."""
-    from modelstudio_widget.sweep.tracking import TrialTracker  # imports Ray
+    from modelstudio_widget.sweeps.tracking import TrialTracker  # imports Ray
 
     tracker = TrialTracker([a.label for a in axes], on_end)
     param_space = {a.label: (Choice(a.distribution.values) if searcher is not None

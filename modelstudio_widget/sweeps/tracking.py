@@ -15,8 +15,8 @@ from typing import Any
 from ray.tune import Callback
 from ray.tune.experiment import Trial
 
-from modelstudio_widget.sweep.record import TrialEnd
-from modelstudio_widget.sweep.trial import BUDGET_DONE, INVALID, SNAPSHOT
+from modelstudio_widget.sweeps.record import TrialEnd
+from modelstudio_widget.sweeps.trial import BUDGET_DONE, INVALID, SNAPSHOT
 
 STOPPED_EARLY = "stopped early by the scheduler"
 TRACEBACK_LINES = 20  # of a failed trial's error, kept in its run's summary

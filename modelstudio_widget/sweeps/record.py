@@ -29,8 +29,8 @@ from typing import Any
 
 from modelstudio_widget.exporters.source import summary
 from modelstudio_widget.store import NotFound, Store
-from modelstudio_widget.sweep.result import TrialResult
-from modelstudio_widget.sweep.trial import CHECKPOINT_FILE, TrialPlan
+from modelstudio_widget.sweeps.result import TrialResult
+from modelstudio_widget.sweeps.trial import CHECKPOINT_FILE, TrialPlan
 from modelstudio_widget.training.manager import RECORD_EVERY_S
 from modelstudio_widget.workspace import subdir
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelstudio_widget.sweep.trial import trainer_from_checkpoint
+from modelstudio_widget.sweeps.trial import trainer_from_checkpoint
 from modelstudio_widget.training.api import Run
 from modelstudio_widget.training.manager import downsample
 

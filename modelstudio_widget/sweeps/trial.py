@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from modelstudio_widget.design.rules import validate
-from modelstudio_widget.sweep.space import Axis, apply_point
+from modelstudio_widget.sweeps.space import Axis, apply_point
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
 
 CHECKPOINT_EVERY_S = 30.0

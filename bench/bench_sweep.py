@@ -23,6 +23,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import modelstudio_widget as ms  # noqa: E402
 from modelstudio_widget.sweeps import sweep  # noqa: E402
+from modelstudio_widget.sweeps.driver import start_local_ray  # noqa: E402
 from modelstudio_widget.sweeps.space import parse_space  # noqa: E402
 from modelstudio_widget.sweeps.trial import TrialPlan  # noqa: E402
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer  # noqa: E402
@@ -51,7 +52,7 @@ def on_ray(design: dict, seconds: float, config: PPOConfig, cpus: int | None
     import ray
 
     start = time.perf_counter()
-    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    start_local_ray(cpus)
     started = time.perf_counter() - start
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as ws:

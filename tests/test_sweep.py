@@ -7,7 +7,6 @@ template for a few seconds a trial.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -25,7 +24,7 @@ import modelstudio_widget as ms  # noqa: E402
 from modelstudio_widget.exporters import write_export  # noqa: E402
 from modelstudio_widget.store import Store  # noqa: E402
 from modelstudio_widget.sweeps import choice, loguniform, randint, sweep, uniform  # noqa: E402
-from modelstudio_widget.sweeps.driver import RAY_MISSING  # noqa: E402
+from modelstudio_widget.sweeps.driver import RAY_MISSING, start_local_ray  # noqa: E402
 from modelstudio_widget.sweeps.record import interrupts_held, thin  # noqa: E402
 from modelstudio_widget.sweeps.space import apply_point, parse_space  # noqa: E402
 from modelstudio_widget.sweeps.trial import load_state  # noqa: E402
@@ -180,15 +179,7 @@ def test_the_best_trial_evaluates_and_exports_to_onnx_within_parity(
 @pytest.fixture(scope="module")
 def ray_up() -> Any:
     """One local Ray instance (2 CPUs) shared by the remaining sweeps."""
-    for attempt in range(2):  # a busy box can miss Ray's fixed 30 s start timeout
-        try:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.WARNING)
-            break
-        except Exception:
-            ray.shutdown()
-            if attempt:
-                raise
+    start_local_ray(num_cpus=2)
     yield ray
     ray.shutdown()
 

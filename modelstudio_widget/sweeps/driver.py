@@ -216,10 +216,10 @@ def _ray(address: str | None) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves the machine
     if address is None:
-        _start_local_ray(ray)
+        start_local_ray()
     else:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     try:
         yield
@@ -227,19 +227,23 @@ def _ray(address: str | None) -> Iterator[None]:
         ray.shutdown()
 
 
-def _start_local_ray(ray: Any) -> None:
-    """Start Ray on this machine. Its node waits a fixed 30 s for its own processes, which
-    a busy laptop can exceed: one more try then."""
-    for attempt in range(2):
+def start_local_ray(num_cpus: int | None = None, *, attempts: int = 3) -> None:
+    """Start Ray on this machine (``num_cpus``: default, all of them), quietly. Its node
+    waits a fixed 30 s for its own processes to register, which a busy machine can
+    exceed: then it tries again, up to ``attempts`` times."""
+    import ray
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves the machine
+    for attempt in range(1, attempts + 1):
         try:
-            ray.init(include_dashboard=False, log_to_driver=False,
+            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
                      logging_level=logging.WARNING)
             return
         except Exception:
             ray.shutdown()
-            if attempt:
+            if attempt == attempts:
                 raise
-            log.warning("Ray did not start in time (a busy machine?): trying once more")
+            log.warning("Ray did not start in time (a busy machine?): trying again")
 
 
 @contextmanager

@@ -214,6 +214,9 @@ def _ray(address: str | None) -> Iterator[None]:
     import ray
 
     if ray.is_initialized():
+        if address is not None:
+            log.warning("Ray is already running in this process: the sweep uses it, not %s",
+                        address)
         yield
         return
     if address is None:

@@ -11,5 +11,5 @@ fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 # constraints.txt pins torch to the CPU wheel (an open range pulls a multi-GB CUDA build).
-python -m pip install -q -c constraints.txt -e ".[test]" 2>&1 | grep -v "is ignored" || true
+python -m pip install -q -c constraints.txt -e ".[test,ray]" 2>&1 | grep -v "is ignored" || true
 python -c "import modelstudio_widget, torch; print('modelstudio_widget ready, torch', torch.__version__)"

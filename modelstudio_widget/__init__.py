@@ -10,6 +10,8 @@ The public API (README.md has a tour)::
     ms.train(design, seconds=60); ms.evaluate(run); ms.export(run, "onnx", "m.onnx")
     ms.runs(design_id).to_frame(); ms.runs()[0].resume(seconds=60)
     ms.compare(ms.runs()[:2])                # their score curves overlaid (matplotlib)
+    ms.sweep(design, {("m1", "n_experts"): [2, 4], "learning_rate": ms.loguniform(1e-4, 3e-3)},
+             seconds=60, trials=4)           # on Ray Tune: local, or address="auto"
     ms.ModelStudio()                         # the widget
 
 Importing the package registers the ``ModelStudio/2048-v0`` Gymnasium environment.
@@ -48,6 +50,13 @@ _LAZY = {
     "export": "modelstudio_widget.exporters",
     "load": "modelstudio_widget.exporters",
     "ModelStudio": "modelstudio_widget.widget",
+    # Sweeps on Ray Tune (``pip install 'modelstudio_widget[ray]'``; Ray loads on first use).
+    "sweep": "modelstudio_widget.sweeps",
+    "Sweep": "modelstudio_widget.sweeps",
+    "choice": "modelstudio_widget.sweeps",
+    "uniform": "modelstudio_widget.sweeps",
+    "loguniform": "modelstudio_widget.sweeps",
+    "randint": "modelstudio_widget.sweeps",
 }
 
 __all__ = ["catalog", "validate", "ValidationResult", "templates", "default_design",

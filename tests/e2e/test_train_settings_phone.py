@@ -84,7 +84,7 @@ def test_a_budget_set_on_the_phone_ends_the_run_by_itself(phone: Phone,
         "aria-checked") == "true"
     for testid in ("budget-seconds", "budget-seconds-inc", "budget-preset-5-min"):
         box = phone.box(testid)
-        assert box["height"] >= 44, (testid, box)
+        assert round(box["height"], 2) >= 44, (testid, box)  # sub-pixel layout: 43.99997
     shot(phone, "settings-sheet")
     page.get_by_test_id("settings-group-ppo").scroll_into_view_if_needed()
     page.get_by_test_id("ppo-learning_rate-inc").tap()

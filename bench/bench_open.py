@@ -12,7 +12,8 @@ pile up between loads.
 
 Times are taken inside the page (``performance.now()`` from the navigation's start, checked
 on every animation frame), so the browser driver adds nothing:
-- *drawn*: the design's blocks on screen (stock: the button on screen);
+- *drawn*: the design's blocks on screen, in the studio or in the notebook's preview of
+  the design (stock: the button on screen);
 - *usable*: drawn, and the header shows the kernel's validation (param count of record).
 Prints medians per server and the ratios, plus the widget bundle's size and gzip size.
 """
@@ -48,7 +49,9 @@ OPEN_TIMEOUT_MS = 120_000
 #: What counts as drawn and usable, per server: CSS selectors that must all match.
 PROBES: dict[str, dict[str, list[str]]] = {
     "serve": {
-        "drawn": ["[data-testid=canvas] .react-flow__node"],
+        # The studio's canvas, or the notebook's preview of the design (in the HTML).
+        "drawn": ["[data-testid=canvas] .react-flow__node, "
+                  "[data-testid=open-preview] [data-testid^=preview-block-]"],
         "usable": ["[data-testid=canvas] .react-flow__node", ".ms-sync-kernel",
                    "[data-testid=param-count][data-params]:not([data-params=''])"],
     },

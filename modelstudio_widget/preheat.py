@@ -38,6 +38,8 @@ def preheating() -> bool:
 def query_url() -> str:
     """Where Voilà hands this kernel's visitor over."""
     ip = os.environ.get(APP_IP, "127.0.0.1")
+    if ":" in ip:
+        ip = f"[{ip}]"  # an IPv6 address
     port = os.environ.get(APP_PORT, "8866")
     base = os.environ.get(SERVER_URL, "/")
     return f"ws://{ip}:{port}{base}voila/query/{os.environ.get(KERNEL_ID, '')}"

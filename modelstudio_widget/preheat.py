@@ -30,6 +30,11 @@ KERNEL_ID = "VOILA_KERNEL_ID"
 CONNECT_TIMEOUT_S = 5.0
 
 
+def in_voila() -> bool:
+    """Whether this kernel runs a Voila page (Voila says whether it was preheated)."""
+    return PREHEAT in os.environ
+
+
 def preheating() -> bool:
     """Whether Voilà started this kernel for a pool, before any visitor."""
     return os.environ.get(PREHEAT) == "True"

@@ -4,7 +4,8 @@ Voilà streams the notebook's outputs in the page's HTML, while its own JavaScri
 of JupyterLab) and then the widget's bundle load for a second or more. The app notebook puts
 this preview before the widget: the page shows the design's blocks and arrows as soon as the
 HTML arrives, read-only, from the kernel's copy (so it is never stale and never conflicts).
-The studio opens over it (``.ms-app.ms-full`` is fixed over the whole page) and it is gone.
+The studio opens over it (``.ms-app.ms-full`` is fixed over the whole page, one layer up)
+and removes it.
 
 No script, no request: inline SVG and a little CSS, every user string escaped.
 """
@@ -27,7 +28,7 @@ FALLBACK_COLOR = "#94a3b8"
 MAX_COORD = 1e6
 
 STYLE = """
-.ms-open-preview { position: fixed; inset: 0; z-index: 1; display: flex; flex-direction: column;
+.ms-open-preview { position: fixed; inset: 0; z-index: 999; display: flex; flex-direction: column;
   background: #f6f7fb; color: #0f172a; font: 15px/1.35 system-ui, -apple-system, "Segoe UI",
   Roboto, "Helvetica Neue", Arial, sans-serif; }
 .ms-open-preview header { flex: none; min-height: 61px; padding: 15px 16px 0;
@@ -103,11 +104,16 @@ def preview_html(design: dict[str, Any]) -> str:
             f'preserveAspectRatio="xMidYMin meet">{"".join(parts)}</svg></div>')
 
 
+#: Output metadata that the app's Voila template ("modelstudio") writes into the page as is.
+PREVIEW_METADATA = {"modelstudio": "preview"}
+
+
 class OpenPreview:
-    """``display(OpenPreview(design))`` in a notebook: the preview as an HTML output."""
+    """``display(OpenPreview(design))`` in a notebook: the preview as an HTML output, marked
+    for the app's Voila template."""
 
     def __init__(self, design: dict[str, Any]) -> None:
         self.design = design
 
-    def _repr_html_(self) -> str:
-        return preview_html(self.design)
+    def _repr_mimebundle_(self, **_kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
+        return {"text/html": preview_html(self.design)}, dict(PREVIEW_METADATA)

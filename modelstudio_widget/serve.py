@@ -33,6 +33,8 @@ from modelstudio_widget.store import Store
 from modelstudio_widget.workspace import ENV_VAR, resolve_workspace
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Holds voila/templates/modelstudio, the app's template (voila.json names it).
+JUPYTER_DATA_DIR = PACKAGE_DIR / "share" / "jupyter"
 REPO_DIR = PACKAGE_DIR.parent
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 IOPUB_MSG_RATE_LIMIT = 100_000  # messages/s: effectively never drop a widget update
@@ -219,6 +221,8 @@ def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
     trust_app_notebook(notebook)
     os.environ[ENV_VAR] = str(resolve_workspace(workspace))
     os.environ[APP_IP] = query_ip(ip)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(JUPYTER_DATA_DIR), *filter(None, [os.environ.get("JUPYTER_PATH")])])
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # kernels inherit it (FINDINGS: threads)
     enable_websocket_nodelay()
     free_kernels_on_unload(Store.in_workspace(os.environ[ENV_VAR]))

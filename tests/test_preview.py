@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import modelstudio_widget as ms
@@ -62,6 +63,13 @@ def test_broken_designs_still_draw() -> None:
     assert parse(preview_html({})).find("header").text == "Untitled"
 
 
-def test_the_notebook_output_is_the_preview() -> None:
+def test_the_notebook_output_is_the_preview_marked_for_the_app_template() -> None:
+    from IPython.core.formatters import DisplayFormatter
+
     design = ms.default_design()
-    assert OpenPreview(design)._repr_html_() == preview_html(design)
+    data, metadata = DisplayFormatter().format(OpenPreview(design))
+    assert data["text/html"] == preview_html(design)
+    assert metadata == {"modelstudio": "preview"}  # what the template looks for
+    template = (Path(ms.__file__).parent / "share/jupyter/voila/templates/modelstudio"
+                / "index.html.j2").read_text()
+    assert 'output.metadata.get("modelstudio") == "preview"' in template

@@ -82,6 +82,7 @@ def test_a_preheated_page_reads_the_store_at_the_visit(server: Server, browser: 
     ctx = browser.new_context(**PHONE)
     phone = Phone(ctx.new_page(), server.url).open()
     assert phone.page.get_by_test_id("design-name").inner_text() == "Renamed after preheat"
+    phone.page.get_by_test_id("open-preview").wait_for(state="detached")  # the studio's now
     assert not phone.errors
     ctx.close()
 

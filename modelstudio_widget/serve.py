@@ -33,8 +33,11 @@ from modelstudio_widget.store import Store
 from modelstudio_widget.workspace import ENV_VAR, resolve_workspace
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: Holds voila/templates/modelstudio, the app's template (voila.json names it).
+#: Holds voila/templates/<APP_TEMPLATE>: Voila's lab template plus the design preview in
+#: the page's HTML (modelstudio_widget/preview.py). Named here, not in voila.json, so that
+#: plain ``voila notebooks/model_studio.ipynb`` (which does not know the folder) still works.
 JUPYTER_DATA_DIR = PACKAGE_DIR / "share" / "jupyter"
+APP_TEMPLATE = "modelstudio"
 REPO_DIR = PACKAGE_DIR.parent
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 IOPUB_MSG_RATE_LIMIT = 100_000  # messages/s: effectively never drop a widget update
@@ -82,6 +85,7 @@ def voila_argv(notebook: Path, *, ip: str, port: int, token: str | None,
         f"--port={port}",
         f"--Voila.ip={ip}",
         "--Voila.open_browser=" + ("True" if open_browser else "False"),
+        f"--VoilaConfiguration.template={APP_TEMPLATE}",
         f"--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit={IOPUB_MSG_RATE_LIMIT}",
         "--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=1000000000",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",

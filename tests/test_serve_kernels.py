@@ -3,6 +3,7 @@ may shut down (modelstudio_widget/serve.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,7 +11,13 @@ import pytest
 
 import modelstudio_widget as ms
 from modelstudio_widget import preheat
-from modelstudio_widget.serve import kernel_trains, query_ip
+from modelstudio_widget.serve import (
+    APP_TEMPLATE,
+    JUPYTER_DATA_DIR,
+    kernel_trains,
+    query_ip,
+    voila_argv,
+)
 from modelstudio_widget.store import Store
 
 
@@ -38,3 +45,12 @@ def test_only_a_kernel_that_trains_is_kept(tmp_path: Path) -> None:
     assert not kernel_trains(store, None)  # a kernel whose pid is unknown: shut it down
     store.update_run(run_id, status="stopped")
     assert not kernel_trains(store, os.getpid())
+
+
+def test_the_app_template_is_named_and_shipped() -> None:
+    argv = voila_argv(Path("app.ipynb"), ip="127.0.0.1", port=1, token=None,
+                      open_browser=False)
+    assert f"--VoilaConfiguration.template={APP_TEMPLATE}" in argv
+    folder = JUPYTER_DATA_DIR / "voila" / "templates" / APP_TEMPLATE
+    assert json.loads((folder / "conf.json").read_text())["base_template"] == "lab"
+    assert "extends 'voila/templates/lab/index.html.j2'" in (folder / "index.html.j2").read_text()

@@ -8,7 +8,11 @@ On top of stock Voilà this:
 - raises the iopub message-rate limit (jupyter_server silently drops messages above
   1000/s) and culls idle kernels (a closed phone tab leaks its kernel: voila issue 1458);
 - sends a Content-Security-Policy that keeps every request on this server (no CDN);
-- points kernels at the workspace through ``$MODELSTUDIO_WORKSPACE``.
+- points kernels at the workspace through ``$MODELSTUDIO_WORKSPACE``, and preheated ones
+  (voila.json) at the address this server listens on (Voila assumes 127.0.0.1);
+- frees a page's kernel when the page goes away: Voila's unload beacon carries the
+  ``_xsrf`` cookie, which stock Voila never sets (voila issue 1458), except for a kernel
+  that trains (a reloaded page follows its run; the watchdog ends it).
 
 Training has its own watchdog (the widget stops a run when the page's heartbeat stops),
 since a kernel whose thread keeps sending is never idle and never culled.
@@ -22,10 +26,18 @@ import secrets
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
+from modelstudio_widget.preheat import APP_IP
+from modelstudio_widget.store import Store
 from modelstudio_widget.workspace import ENV_VAR, resolve_workspace
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Holds voila/templates/<APP_TEMPLATE>: Voila's lab template plus the design preview in
+#: the page's HTML (modelstudio_widget/preview.py). Named here, not in voila.json, so that
+#: plain ``voila notebooks/model_studio.ipynb`` (which does not know the folder) still works.
+JUPYTER_DATA_DIR = PACKAGE_DIR / "share" / "jupyter"
+APP_TEMPLATE = "modelstudio"
 REPO_DIR = PACKAGE_DIR.parent
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 IOPUB_MSG_RATE_LIMIT = 100_000  # messages/s: effectively never drop a widget update
@@ -73,6 +85,7 @@ def voila_argv(notebook: Path, *, ip: str, port: int, token: str | None,
         f"--port={port}",
         f"--Voila.ip={ip}",
         "--Voila.open_browser=" + ("True" if open_browser else "False"),
+        f"--VoilaConfiguration.template={APP_TEMPLATE}",
         f"--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit={IOPUB_MSG_RATE_LIMIT}",
         "--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=1000000000",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
@@ -85,6 +98,61 @@ def voila_argv(notebook: Path, *, ip: str, port: int, token: str | None,
     if token is not None:
         argv.append(f"--token={token}")
     return argv
+
+
+def query_ip(ip: str) -> str:
+    """The address a preheated kernel reaches this server at, for the bound ``ip``."""
+    if ip in ("", "0.0.0.0") or ip in LOOPBACK_NAMES:
+        return "127.0.0.1"
+    if ip == "::":  # tornado binds "::" IPv6-only
+        return "::1"
+    return ip.strip("[]")
+
+
+def kernel_trains(store: Store, pid: int | None) -> bool:
+    """Whether the kernel process ``pid`` owns a run that is training now."""
+    if pid is None:
+        return False
+    host = socket.gethostname()
+    return any(run.status == "running" and run.owner_pid == pid and run.owner_host == host
+               for run in store.list_runs())
+
+
+def kernel_pid(kernel_manager: Any, kernel_id: str) -> int | None:
+    try:
+        return kernel_manager.get_kernel(kernel_id).provisioner.pid
+    except (KeyError, AttributeError):
+        return None
+
+
+def free_kernels_on_unload(store: Store) -> None:
+    """Let Voila's unload beacon shut the page's kernel down (a reload, a closed tab), so
+    that kernels do not pile up until culling; keep a kernel that trains."""
+    import tornado.web
+    from voila.handler import VoilaHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+
+    if getattr(VoilaHandler, "_modelstudio_xsrf", False):
+        return
+    page = VoilaHandler.get_generator
+    shutdown = VoilaShutdownKernelHandler.post
+
+    async def page_with_xsrf_cookie(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.xsrf_token  # noqa: B018 - reading it sets the cookie the beacon sends back
+        async for chunk in page(self, *args, **kwargs):
+            yield chunk
+
+    @tornado.web.authenticated
+    async def shutdown_unless_training(self, kernel_id):  # type: ignore[no-untyped-def]
+        if kernel_trains(store, kernel_pid(self.kernel_manager, kernel_id)):
+            self.set_status(204)
+            self.finish()
+            return
+        await shutdown(self, kernel_id)
+
+    VoilaHandler.get_generator = page_with_xsrf_cookie  # type: ignore[method-assign]
+    VoilaShutdownKernelHandler.post = shutdown_unless_training  # type: ignore[method-assign]
+    VoilaHandler._modelstudio_xsrf = True  # type: ignore[attr-defined]
 
 
 def enable_websocket_nodelay() -> None:
@@ -156,8 +224,12 @@ def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
         raise SystemExit(f"the app notebook is missing: {notebook}")
     trust_app_notebook(notebook)
     os.environ[ENV_VAR] = str(resolve_workspace(workspace))
+    os.environ[APP_IP] = query_ip(ip)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(JUPYTER_DATA_DIR), *filter(None, [os.environ.get("JUPYTER_PATH")])])
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # kernels inherit it (FINDINGS: threads)
     enable_websocket_nodelay()
+    free_kernels_on_unload(Store.in_workspace(os.environ[ENV_VAR]))
 
     from voila.app import Voila
 

@@ -9,6 +9,16 @@ import { StudioController } from "./kernel/controller";
 import { App } from "./ui/App";
 import { type CanvasApi, StudioContext } from "./ui/context";
 
+// The app page's HTML carries a preview of the design (modelstudio_widget/preview.py) for
+// the seconds before this bundle runs; the studio opens over it, then it goes.
+const OPEN_PREVIEW = '[data-testid="open-preview"]';
+
+function dropOpenPreview(): void {
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => document.querySelector(OPEN_PREVIEW)?.remove()),
+  );
+}
+
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const fullscreen = Boolean(model.get("fullscreen"));
   const controller = new StudioController(model, workerSource);
@@ -24,6 +34,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
       <App fullscreen={fullscreen} />
     </StudioContext.Provider>,
   );
+  if (fullscreen) dropOpenPreview();
   return () => {
     root.unmount();
     controller.dispose();

@@ -2,6 +2,7 @@
 // stopped or interrupted run), export (.pt / .onnx), evaluate, watch, delete (after a
 // confirmation sheet whose Cancel comes first).
 import { useState } from "react";
+import { EXPORT_TIMEOUT_MS } from "../../kernel/controller";
 import { formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { ConfirmSheet } from "../DesignSheets";
@@ -24,7 +25,8 @@ export function RunSheet() {
 
   const act = async (name: string, args: Record<string, unknown>, then?: () => void) => {
     setBusy(name);
-    const done = await controller.command(name, { run_id: runId, ...args });
+    const timeout = name === "export_run" ? EXPORT_TIMEOUT_MS : undefined;
+    const done = await controller.command(name, { run_id: runId, ...args }, timeout);
     setBusy(null);
     if (done !== undefined) then?.();
   };

@@ -10,10 +10,11 @@ import {
   type Metrics,
   tileRates,
 } from "../../training/metrics";
+import { formatScore } from "./score";
 
 function StatGridView({ m }: { m: Metrics }) {
   const stats: [string, string, string][] = [
-    ["mean", "Mean score", formatInt(m.mean_score)],
+    ["mean", "Mean score", formatScore(m)],
     ["best", "Best score", formatInt(m.best_score)],
     ["episodes", "Games", formatInt(m.episodes)],
     ["sps", "Moves / s", formatCompact(m.env_steps_per_second)],

@@ -1,6 +1,6 @@
 // One run: its full score curve and numbers, and what can be done with it: resume (a
-// stopped or interrupted run), export (.pt / .onnx), evaluate, watch, delete (after a
-// confirmation sheet whose Cancel comes first).
+// stopped or interrupted run), export (.pt / .onnx), evaluate, watch, open the revision it
+// trained, delete (after a confirmation sheet whose Cancel comes first).
 import { useState } from "react";
 import { EXPORT_TIMEOUT_MS } from "../../kernel/controller";
 import { formatInt } from "../../training/metrics";
@@ -9,6 +9,7 @@ import { ConfirmSheet } from "../DesignSheets";
 import { Sheet } from "../Sheet";
 import { ScoreChart } from "../training/ScoreChart";
 import { formatDuration, formatRate, formatStarted, ROW_TILES, type RunDetail } from "./format";
+import { RevisionButton } from "./RevisionButton";
 import { StatusChip } from "./RunsSheet";
 import { useRunDetail } from "./useRuns";
 
@@ -99,6 +100,7 @@ export function RunSheet() {
           >
             Watch it play
           </button>
+          {detail && <RevisionButton run={detail.run} />}
           <button
             type="button"
             className="ms-btn"

@@ -36,31 +36,31 @@ function kernel(store: StudioStore, asked: unknown[], missing = new Set<string>(
   };
 }
 
-test("a run of the open design opens its revision without reopening the design", async () => {
+/** Open the run's revision on a fresh page showing design A: whether it opened, what was asked. */
+async function openFromA(run: { design_id: string; revision: number }) {
   const store = studio();
   const asked: unknown[] = [];
-  assert.equal(
-    await openRunRevision(store, kernel(store, asked), { design_id: "d-a", revision: 2 }),
-    true,
-  );
+  const opened = await openRunRevision(store, kernel(store, asked), run);
+  return { opened, asked, state: store.getState() };
+}
+
+test("a run of the open design opens its revision without reopening the design", async () => {
+  const { opened, asked, state } = await openFromA({ design_id: "d-a", revision: 2 });
+  assert.equal(opened, true);
   assert.deepEqual(asked, [["get_revision", { revision: 2 }]]);
-  assert.equal(store.getState().viewedRevision, 2);
-  assert.equal(store.getState().sheet, null);
+  assert.equal(state.viewedRevision, 2);
+  assert.equal(state.sheet, null);
 });
 
 test("a run of another design opens that design first, then its revision", async () => {
-  const store = studio();
-  const asked: unknown[] = [];
-  assert.equal(
-    await openRunRevision(store, kernel(store, asked), { design_id: "d-b", revision: 7 }),
-    true,
-  );
+  const { opened, asked, state } = await openFromA({ design_id: "d-b", revision: 7 });
+  assert.equal(opened, true);
   assert.deepEqual(asked, [
     ["open_design", { design_id: "d-b" }],
     ["get_revision", { revision: 7 }],
   ]);
-  assert.equal(store.getState().doc.design_id, "d-b");
-  assert.equal(store.getState().viewedRevision, 7);
+  assert.equal(state.doc.design_id, "d-b");
+  assert.equal(state.viewedRevision, 7);
 });
 
 test("a design deleted meanwhile, or a run without a stored revision, opens nothing", async () => {

@@ -21,9 +21,3 @@ export function shownScore(m: ScoreSnapshot | null | undefined): ShownScore {
   if (finite(m?.playing_score)) return { value: formatInt(m.playing_score), inPlay: true };
   return { value: "–", inPlay: false };
 }
-
-/** "1,024", or "812 (in play)" while no game has finished, or "–". */
-export function formatScore(m: ScoreSnapshot | null | undefined): string {
-  const { value, inPlay } = shownScore(m);
-  return inPlay ? `${value} (in play)` : value;
-}

@@ -23,7 +23,7 @@ from typing import Any
 
 from modelstudio_widget.build.valid import DesignError
 from modelstudio_widget.exporters.contract import FORMATS, MIME_TYPES, ExportError
-from modelstudio_widget.store import Store
+from modelstudio_widget.store import NotFound, Store
 from modelstudio_widget.training.settings import (
     TRAIN_CONFIG_ENV,  # noqa: F401 - still importable from here (tests/test_train_config.py)
     SettingsError,
@@ -34,6 +34,7 @@ from modelstudio_widget.training.settings import server_config as train_config  
 log = logging.getLogger(__name__)
 
 Snapshot = dict[str, Any]
+RUN_GONE = "This run no longer exists (deleted in another window?)."
 WATCH_POLL_S = 0.5  # how often an attached page reads the owner's snapshots
 #: Training stops when no page has sent a heartbeat for this long (phones rarely say
 #: goodbye; a closed tab's kernel would otherwise train forever).
@@ -236,26 +237,41 @@ class StudioSession:
         self._watched = None
 
     # --- export --------------------------------------------------------------------------
-    def export(self, fmt: str, design: dict[str, Any], design_id: str | None,
-               request_id: str | None) -> ExportFile:
-        """Export the design's latest trained weights (or fresh ones if never trained)."""
+    def export(self, fmt: str, source: dict[str, Any] | str, design_id: str | None = None,
+               request_id: str | None = None) -> ExportFile:
+        """Export ``source``: a design (its design's latest trained weights, or fresh ones
+        if never trained) or a run id (that run's latest checkpoint: ``NOT_FOUND`` /
+        ``NO_CHECKPOINT`` when there is no such run or it has none yet)."""
         from modelstudio_widget.exporters import write_export  # deferred: imports torch
 
         if fmt not in FORMATS:
             raise ActionError("BAD_ARGS", f"Unknown format {fmt!r}.")
-        # The latest checkpoint of the design's runs (with the design it trained), or the
-        # freshly initialised model when the design was never trained.
-        trained = design_id is not None and \
-            self.store.latest_checkpoint_for_design(design_id) is not None
+        if isinstance(source, str):
+            self._check_exportable_run(source)
+            weights = "latest"
+        else:
+            # The latest checkpoint of the design's runs (with the design it trained), or
+            # the freshly initialised model when the design was never trained.
+            trained = design_id is not None and \
+                self.store.latest_checkpoint_for_design(design_id) is not None
+            weights = "latest" if trained else "fresh"
         try:
-            report = write_export(design, fmt, workspace=self.workspace,
-                                  weights="latest" if trained else "fresh",
+            report = write_export(source, fmt, workspace=self.workspace, weights=weights,
                                   request_id=request_id)
         except ExportError as exc:
             raise ActionError("EXPORT_FAILED", str(exc)) from None
         log.info("Exported %s [%s]", report.path, request_id)
         return ExportFile(report.path.name, report.path.read_bytes(), report.path,
                           MIME_TYPES[fmt])
+
+    def _check_exportable_run(self, run_id: str) -> None:
+        try:
+            self.store.get_run(run_id)
+        except NotFound:
+            raise ActionError("NOT_FOUND", RUN_GONE) from None
+        if self.store.latest_checkpoint(run_id) is None:
+            raise ActionError("NO_CHECKPOINT", f"Run {run_id} has no checkpoint to export "
+                              "yet (one is written every 30 s and on stop).")
 
     # --- housekeeping --------------------------------------------------------------------
     def record_event(self, kind: str, request_id: str | None, design_id: str | None,

@@ -6,14 +6,13 @@ the Jupyter-free core, ``DesignDocument`` (the open design, autosave, conflicts)
 Traits (kernel <-> page):
 
 - ``catalog`` (kernel -> page): the block catalog; the page hard-codes no block type.
-- ``design`` / ``design_seq`` (page -> kernel, one message, debounced): the edited design.
-  The kernel validates it; a payload that is not a design at all is refused and the last
-  good design kept. Every accepted change is autosaved as a new store revision.
-- ``validation``: the kernel's result of record plus ``seq`` echoing ``design_seq``.
+- ``design`` / ``design_seq`` (page -> kernel, one message, debounced): the edited design,
+  validated (a payload that is not a design is refused, the last good design kept) and
+  autosaved as a new store revision. ``validation``: the kernel's result of record, its
+  ``seq`` echoing ``design_seq``.
 - ``designs``: saved designs (metas). ``doc``: the open document (``design_id``, ``name``,
-  ``revision``, ``saved_at``, ``conflict``, ``load_seq`` bumped when the kernel loads a
-  design into the page, ``templates``).
-- ``status``, ``metrics``, ``compile_result``: compile/train/export state.
+  ``revision``, ``saved_at``, ``conflict``, ``templates``, ``load_seq`` bumped when the
+  kernel loads a design into the page). ``status``, ``metrics``, ``compile_result``.
 
 Commands (page -> kernel, see ``widget_protocol``) are methods registered in ``COMMANDS``.
 """
@@ -38,6 +37,7 @@ from modelstudio_widget.store import Store
 from modelstudio_widget.studio import (
     WATCHDOG_TIMEOUT_S,
     ActionError,
+    ExportFile,
     StudioSession,
     status_after_snapshot,
 )
@@ -49,11 +49,7 @@ from modelstudio_widget.widget_commands import (  # noqa: F401 (importing regist
     history,
     runs,
 )
-from modelstudio_widget.widget_protocol import (
-    DESIGN_ID_RE,
-    Arg,
-    ProtocolError,
-)
+from modelstudio_widget.widget_protocol import DESIGN_ID_RE, Arg, ProtocolError
 from modelstudio_widget.workspace import resolve_workspace
 
 log = logging.getLogger(__name__)
@@ -286,11 +282,16 @@ class ModelStudio(anywidget.AnyWidget):
         file = self._action("exporting", f"Exporting .{format}", request_id,
                             lambda: self.session.export(format, self.current_design,
                                                         self.design_id, request_id))
-        # The bytes travel as a binary buffer; the page turns them into a download.
-        self.send({"kind": "download", "id": request_id, "filename": file.filename,
-                   "mime": file.mime, "size": len(file.data)}, buffers=[file.data])
+        reply = self.send_download(request_id, file)
         self._set_status("training" if previous == "training" else "idle",
                          f"Exported {file.filename}", request_id)
+        return reply
+
+    def send_download(self, request_id: str, file: ExportFile) -> dict[str, Any]:
+        """Send an exported file to the page (its bytes as a binary buffer, which the page
+        turns into a download); returns the command's reply."""
+        self.send({"kind": "download", "id": request_id, "filename": file.filename,
+                   "mime": file.mime, "size": len(file.data)}, buffers=[file.data])
         return {"filename": file.filename, "size": len(file.data), "path": str(file.path)}
 
     @COMMANDS.command("resync")

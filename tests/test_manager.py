@@ -88,6 +88,28 @@ def test_budget_stops_the_run_and_records_it(manager: TrainingManager) -> None:
     assert ckpt is not None and Path(ckpt.path).is_file()
 
 
+def assert_curve_ends_at_the_summary(store: Store, run_id: str) -> None:
+    """The run's last metrics row holds the numbers of its final summary."""
+    summary = store.get_run(run_id).summary
+    step, row = store.metrics(run_id)[-1]
+    assert step == summary["global_step"] == row["global_step"]
+    assert row["update"] == summary["update"] and row["episodes"] == summary["episodes"]
+    assert row["mean_score"] == summary["mean_score"]
+
+
+def test_a_finished_or_stopped_run_records_its_final_row(manager: TrainingManager) -> None:
+    # Iterations of the tiny design take well under RECORD_EVERY_S: without a final row the
+    # stored curve would stop at the run's first second.
+    finished = manager.start(ms.templates()["tiny"], config=FAST, steps=FAST.batch_size * 4)
+    assert manager.wait(timeout=120)
+    assert_curve_ends_at_the_summary(manager.store, finished)
+    stopped = manager.start(ms.templates()["tiny"], config=FAST)
+    wait_for(lambda: manager.snapshot()["update"] >= 3, 120)
+    manager.stop()
+    assert manager.store.get_run(stopped).status == "stopped"
+    assert_curve_ends_at_the_summary(manager.store, stopped)
+
+
 def test_commands_from_many_threads_are_serialised(manager: TrainingManager) -> None:
     manager.start(ms.templates()["tiny"], config=FAST)
     errors: list[BaseException] = []

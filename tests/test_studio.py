@@ -100,6 +100,25 @@ def test_export_sends_fresh_weights_before_training_and_trained_after(
         session.export("zip", design, design_id, "req-e3")
 
 
+def test_export_by_run_id_takes_that_runs_checkpoint(session: StudioSession) -> None:
+    design, design_id = saved(session)
+    run_id = session.train(design, design_id, "req-t")["run_id"]
+    wait_for(lambda: any(s["update"] >= 1 for s in session.snaps))
+    session.stop(design_id, "req-s")
+    newer = session.train(design, design_id, "req-t2")["run_id"]  # the design's latest
+    wait_for(lambda: any(s["run_id"] == newer and s["update"] >= 1 for s in session.snaps))
+    session.stop(design_id, "req-s2")
+    blob = torch.load(io.BytesIO(session.export("pt", run_id, request_id="req-e").data),
+                      weights_only=True)
+    assert blob["run_id"] == run_id
+    assert blob["step"] == session.store.latest_checkpoint(run_id).step
+    bare = session.store.create_run(design_id, design=design, config={})
+    for source, code in ((bare, "NO_CHECKPOINT"), ("r-000000000000", "NOT_FOUND")):
+        with pytest.raises(ActionError) as err:
+            session.export("onnx", source)
+        assert err.value.code == code
+
+
 def test_a_reloaded_page_attaches_to_the_run_and_can_stop_it(
         session: StudioSession, workspace: Path) -> None:
     design, design_id = saved(session)

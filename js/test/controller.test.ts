@@ -207,3 +207,19 @@ test("the validation client coalesces requests and reports results by seq", asyn
   assert.deepEqual(got, [1, 3]);
   client.dispose();
 });
+
+test("a command waits as long as it is told, then says the kernel did not answer", async () => {
+  const model = makeModel();
+  const c = new StudioController(model, "/* no worker in node */");
+  c.start();
+  const quick = c.command("export_run", { run_id: "r-000000000000" }, 30);
+  const patient = c.command("export_run", { run_id: "r-000000000000" }, 2000);
+  assert.equal(await quick, undefined);
+  assert.match(c.store.getState().toast?.text ?? "", /did not answer "export_run"/);
+  // The other is still waiting: its reply arrives and is its result.
+  const sent = model.sent as { kind: string; id: string; name: string }[];
+  const last = sent.filter((m) => m.name === "export_run").at(-1);
+  model.emit("msg:custom", { kind: "reply", id: last?.id, ok: true, result: { size: 3 } });
+  assert.deepEqual(await patient, { size: 3 });
+  c.dispose();
+});

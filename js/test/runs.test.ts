@@ -13,6 +13,7 @@ import {
   keepListed,
   type RunSummary,
   statusLabel,
+  tickedText,
   toggleSelected,
   visibleRows,
 } from "../src/ui/runs/format";
@@ -60,8 +61,26 @@ test("runs: ticking keeps order, unticks, and stops at six", () => {
 
 test("runs: a ticked run deleted elsewhere drops out of the selection", () => {
   const sel = ["a", "b"];
-  assert.equal(keepListed(sel, [{ id: "a" }, { id: "b" }]), sel); // unchanged: same array
-  assert.deepEqual(keepListed(sel, [{ id: "b" }]), ["b"]);
+  const ofD1 = () => "d1";
+  const list = (...ids: string[]) => ({ designId: "d1", runs: ids.map((id) => ({ id })) });
+  assert.equal(keepListed(sel, list("a", "b"), ofD1), sel); // unchanged: same array
+  assert.deepEqual(keepListed(sel, list("b"), ofD1), ["b"]);
+});
+
+test("runs: ticks of another design's runs survive opening a design, and are counted", () => {
+  const designOf = (id: string) => ({ a1: "dA", a2: "dA", b1: "dB" })[id];
+  const sel = ["a1", "a2", "b1"];
+  const listB = { designId: "dB", runs: [{ id: "b1" }, { id: "b2" }] };
+  assert.equal(keepListed(sel, listB, designOf), sel);
+  assert.equal(tickedText(sel, listB.runs), "3 ticked (2 in other designs)");
+  assert.equal(tickedText(["a1", "b1"], listB.runs), "2 ticked (1 in another design)");
+  assert.equal(tickedText(["b1"], listB.runs), "1 ticked");
+  assert.equal(tickedText(sel, null), "3 ticked"); // not listed yet: nothing to say
+  // Design A listed again without a2 (deleted in another window): only that tick goes.
+  assert.deepEqual(keepListed(sel, { designId: "dA", runs: [{ id: "a1" }] }, designOf), [
+    "a1",
+    "b1",
+  ]);
 });
 
 test("runs: a list of 100 runs renders only the rows in view", () => {

@@ -416,7 +416,10 @@ class TrainingManager:
         if status:
             snap["status"] = status
         self._snapshot = snap
-        if (self.run_id is not None and trainer is not None and self.state == "training"
+        # The forced "stopping" snapshot of a run's end is recorded too: its curve then ends
+        # where the summary's numbers (taken from that snapshot) do.
+        if (self.run_id is not None and trainer is not None
+                and self.state in ("training", "stopping")
                 and (force or now - self._last_recorded >= RECORD_EVERY_S)):
             self._last_recorded = now
             try:

@@ -1,6 +1,7 @@
 """The runs sheet's commands: list the open design's runs, open one, resume, export or
 delete it. They translate; the queries live in ``training.runs``, deletion in the store,
-resuming in the session's training manager, exporting in ``StudioSession.export``."""
+resuming in the session's training manager, exporting in ``StudioSession.export`` (by run
+id) and ``ModelStudio.send_download``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from modelstudio_widget.exporters.contract import FORMATS
 from modelstudio_widget.ids import MAX_ID_CHARS, RUN_ID_RE
 from modelstudio_widget.store import NotFound, RunRecord
 from modelstudio_widget.store.runs import RunIsTraining
-from modelstudio_widget.studio import ActionError
+from modelstudio_widget.studio import RUN_GONE, ActionError
 from modelstudio_widget.training.runs import NotResumable, RunQueries, check_resumable
 from modelstudio_widget.widget_commands import COMMANDS
 from modelstudio_widget.widget_protocol import DESIGN_ID_RE, Arg, ProtocolError
@@ -25,8 +26,7 @@ def _run(widget: Any, run_id: str) -> RunRecord:
     try:
         return widget.store.get_run(run_id)
     except NotFound:
-        raise ProtocolError("NOT_FOUND", "This run no longer exists (deleted in another "
-                            "window?).") from None
+        raise ProtocolError("NOT_FOUND", RUN_GONE) from None
 
 
 @COMMANDS.command("list_runs", Arg("design_id", str, required=False, pattern=DESIGN_ID_RE,
@@ -85,15 +85,8 @@ def resume_run(widget: Any, request_id: str, run_id: str, seconds: float | None 
 
 @COMMANDS.command("export_run", RUN_ID, Arg("format", str, choices=tuple(FORMATS)))
 def export_run(widget: Any, request_id: str, run_id: str, format: str) -> Any:  # noqa: A002
-    run = _run(widget, run_id)
-    if run.design_id is None or widget.store.latest_checkpoint(run_id) is None:
-        raise ProtocolError("NO_CHECKPOINT", f"Run {run_id} has no checkpoint to export yet "
-                            "(one is written every 30 s and on stop).")
     try:
-        # A run id is something the session's export resolves (to its latest checkpoint).
-        file = widget.session.export(format, run_id, run.design_id, request_id)
+        file = widget.session.export(format, run_id, request_id=request_id)
     except ActionError as exc:
         raise ProtocolError(exc.code, exc.message) from None
-    widget.send({"kind": "download", "id": request_id, "filename": file.filename,
-                 "mime": file.mime, "size": len(file.data)}, buffers=[file.data])
-    return {"filename": file.filename, "size": len(file.data), "path": str(file.path)}
+    return widget.send_download(request_id, file)

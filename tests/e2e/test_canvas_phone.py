@@ -10,8 +10,8 @@ from modelstudio_widget.store import Store
 
 pytestmark = pytest.mark.e2e
 
-TOOLBAR = ["btn-undo", "btn-redo", "btn-compile", "btn-train", "btn-stop", "btn-export-pt",
-           "btn-export-onnx"]
+TOOLBAR = ["btn-undo", "btn-redo", "btn-compile", "btn-train", "btn-train-settings",
+           "btn-stop", "btn-export-pt", "btn-export-onnx"]
 
 
 
@@ -31,6 +31,8 @@ def test_phone_layout(phone):
     for testid in TOOLBAR:
         b = phone.box(testid)
         assert b["width"] >= 44 and b["height"] >= 44, (testid, b)
+        # on screen, not scrolled off the end of the toolbar
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 390, (testid, b)
     catalog_types = page.evaluate(
         "() => document.querySelector('.ms-root').__studio.store.getState()"
         ".catalog.blocks.map(b => b.type)")

@@ -144,3 +144,61 @@ def test_two_runs_ticked_in_the_runs_sheet_compare_as_two_curves(phone: Phone,
     expect(error).to_contain_text(runs[1])
     assert error.evaluate("e => e.getBoundingClientRect().height") < 70  # a line or two
     shot(phone, "phone-deleted-run")
+
+
+def test_runs_of_two_designs_compare_and_each_opens_its_revision(phone: Phone,
+                                                                  app: tuple[str, Path]):
+    """Tick a run of design A, open design B, tick one of its runs: both compare; a run's
+    button opens the revision it trained (design A's opens design A first)."""
+    page = phone.page
+    phone.open()
+    first = phone.new_design("Design A", template="tiny")
+    train_a_run(phone, app[1])
+    page.get_by_test_id("btn-runs").tap()
+    page.get_by_test_id("runs-sheet").wait_for()
+    with Store.in_workspace(app[1]) as store:
+        (run_a,) = store.list_runs(first)
+    page.get_by_test_id(f"select-{run_a.id}").tap()
+    page.get_by_test_id("runs-sheet").get_by_label("Close").tap()
+
+    second = phone.new_design("Design B", template="tiny")
+    train_a_run(phone, app[1])
+    with Store.in_workspace(app[1]) as store:
+        (run_b,) = store.list_runs(second)
+    page.get_by_test_id("btn-runs").tap()
+    expect(page.get_by_test_id("runs-list")).to_have_attribute("data-count", "1")
+    hint = page.get_by_test_id("compare-hint")
+    expect(hint).to_have_text("1 ticked (1 in another design)")  # the tick of A's run stays
+    expect(page.get_by_test_id("btn-compare")).to_be_disabled()
+    page.get_by_test_id(f"select-{run_b.id}").tap()
+    expect(hint).to_have_text("2 ticked (1 in another design)")
+    shot(phone, "phone-two-designs-ticked")
+    page.get_by_test_id("btn-compare").tap()
+
+    chart = page.get_by_test_id("compare-chart")
+    expect(chart).to_have_attribute("data-series", "2", timeout=30_000)
+    expect(page.get_by_test_id(f"compare-row-{run_a.id}")).to_contain_text("Design A")
+    expect(page.get_by_test_id(f"compare-row-{run_b.id}")).to_contain_text("Design B")
+    button = page.get_by_test_id(f"btn-open-revision-{run_a.id}")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box and box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot(phone, "phone-two-designs")
+
+    # Design A's run: design A opens, its revision shows read-only on the canvas.
+    button.tap()
+    page.get_by_test_id("revision-bar").wait_for(timeout=30_000)
+    assert phone.state("s.doc.design_id") == first
+    assert phone.state("s.viewedRevision") == run_a.design_revision
+    assert phone.state("s.sheet") is None
+    expect(page.get_by_test_id("design-name")).to_have_text("Design A")
+    shot(phone, "phone-revision-of-a-run")
+    # ... and both runs are still ticked: back to compare, the other design's revision.
+    page.get_by_test_id("btn-close-revision").tap()
+    page.get_by_test_id("btn-runs").tap()
+    expect(page.get_by_test_id("compare-hint")).to_have_text("2 ticked (1 in another design)")
+    page.get_by_test_id("btn-compare").tap()
+    page.get_by_test_id(f"btn-open-revision-{run_b.id}").tap()
+    page.get_by_test_id("revision-bar").wait_for(timeout=30_000)
+    assert phone.state("s.doc.design_id") == second
+    assert phone.state("s.viewedRevision") == run_b.design_revision

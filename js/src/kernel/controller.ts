@@ -21,6 +21,9 @@ import { EvaluationTracker } from "./evaluation";
 
 export const SYNC_DEBOUNCE_MS = 200;
 const HEARTBEAT_MS = 10000;
+const ACTION_TIMEOUT_MS = 120000;
+/** An export rebuilds the model, writes the file and checks it: a large ONNX takes minutes. */
+export const EXPORT_TIMEOUT_MS = 300000;
 
 /** Heartbeats come three times per watchdog period (the kernel says it), at most every 10 s. */
 export function heartbeatInterval(watchdogS: unknown): number {
@@ -161,13 +164,16 @@ export class StudioController {
     }
   }
 
+  /** A kernel command; its failure, or no answer within `timeoutMs` (by default the
+   * bridge's), is toasted. */
   async command<T = unknown>(
     name: string,
     args: Record<string, unknown> = {},
+    timeoutMs?: number,
   ): Promise<T | undefined> {
     this.flush();
     try {
-      return await this.bridge.command<T>(name, args);
+      return await this.bridge.command<T>(name, args, timeoutMs);
     } catch (e) {
       const err = e as CommandError;
       this.store.toast(err.message || `${name} failed`, "error");
@@ -187,7 +193,11 @@ export class StudioController {
     this.flush();
     this.store.set({ pending: name, actionError: null });
     try {
-      return await this.bridge.command<T>(name, args, name === "export" ? 300000 : 120000);
+      return await this.bridge.command<T>(
+        name,
+        args,
+        name === "export" ? EXPORT_TIMEOUT_MS : ACTION_TIMEOUT_MS,
+      );
     } catch (e) {
       const err = e as CommandError;
       const key = `action-${++this.errorCounter}`;

@@ -1,10 +1,12 @@
 // The compare sheet: the runs ticked in the runs sheet (selectedRuns, 2 to 6) side by side:
 // their score curves overlaid (moves or minutes), a table of their final numbers, and what
-// differs from the first run to each other one (design and settings).
+// differs from the first run to each other one (design and settings), and a way to the
+// revision each run trained (opened in the history view; another design's opens first).
 import { useEffect, useState } from "react";
 import type { CommandError } from "../../kernel/bridge";
 import { useStudio, useStudioContext } from "../context";
 import { statusLabel } from "../runs/format";
+import { RevisionButton } from "../runs/RevisionButton";
 import { Sheet } from "../Sheet";
 import { CompareChart } from "./CompareChart";
 import {
@@ -85,6 +87,7 @@ export function CompareSheet() {
           <CompareChart runs={comparison.runs} axis={axis} />
           <MetricsTable comparison={comparison} />
           <Differences comparison={comparison} />
+          <Revisions comparison={comparison} />
         </>
       )}
     </Sheet>
@@ -162,6 +165,22 @@ function Differences({ comparison }: { comparison: Comparison }) {
           </div>
         );
       })}
+    </section>
+  );
+}
+
+/** One button per run: the revision it trained, opened in the history view. */
+function Revisions({ comparison }: { comparison: Comparison }) {
+  const { runs } = comparison;
+  return (
+    <section className="ms-compare-revisions" aria-label="Revisions">
+      <h3 className="ms-compare-heading">The revision each run trained</h3>
+      {runs.map((r, i) => (
+        <RevisionButton key={r.id} run={r} className="ms-btn ms-compare-revision">
+          <RunName index={i} label={r.label} />
+          <span className="ms-compare-open">Open rev {r.revision} ›</span>
+        </RevisionButton>
+      ))}
     </section>
   );
 }

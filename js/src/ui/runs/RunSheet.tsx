@@ -1,13 +1,15 @@
 // One run: its full score curve and numbers, and what can be done with it: resume (a
-// stopped or interrupted run), export (.pt / .onnx), evaluate, watch, delete (after a
-// confirmation sheet whose Cancel comes first).
+// stopped or interrupted run), export (.pt / .onnx), evaluate, watch, open the revision it
+// trained, delete (after a confirmation sheet whose Cancel comes first).
 import { useState } from "react";
+import { EXPORT_TIMEOUT_MS } from "../../kernel/controller";
 import { formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { ConfirmSheet } from "../DesignSheets";
 import { Sheet } from "../Sheet";
 import { ScoreChart } from "../training/ScoreChart";
 import { formatDuration, formatRate, formatStarted, ROW_TILES, type RunDetail } from "./format";
+import { RevisionButton } from "./RevisionButton";
 import { StatusChip } from "./RunsSheet";
 import { useRunDetail } from "./useRuns";
 
@@ -24,7 +26,8 @@ export function RunSheet() {
 
   const act = async (name: string, args: Record<string, unknown>, then?: () => void) => {
     setBusy(name);
-    const done = await controller.command(name, { run_id: runId, ...args });
+    const timeout = name === "export_run" ? EXPORT_TIMEOUT_MS : undefined;
+    const done = await controller.command(name, { run_id: runId, ...args }, timeout);
     setBusy(null);
     if (done !== undefined) then?.();
   };
@@ -97,6 +100,7 @@ export function RunSheet() {
           >
             Watch it play
           </button>
+          {detail && <RevisionButton run={detail.run} />}
           <button
             type="button"
             className="ms-btn"

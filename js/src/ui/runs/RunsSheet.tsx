@@ -1,6 +1,7 @@
 // Every run of the open design, newest first: one fixed-height row each (status, time,
 // duration, moves, revision, scores, tile rates, sparkline), a tick to pick runs to
-// compare. Only the rows in view are rendered, so a design with 100 runs scrolls smoothly.
+// compare (ticks of other designs' runs stay: open another design and tick more). Only the
+// rows in view are rendered, so a design with 100 runs scrolls smoothly.
 import { useEffect, useRef, useState } from "react";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
@@ -17,6 +18,7 @@ import {
   ROW_TILES,
   type RunSummary,
   statusLabel,
+  tickedText,
   toggleSelected,
   visibleRows,
 } from "./format";
@@ -31,14 +33,19 @@ export function RunsSheet() {
   const store = controller.store;
   const open = useStudio((s) => s.sheet === "runs");
   const selected = useStudio((s) => s.selectedRuns);
-  const { data: runs, failed } = useRunList(open);
+  const { data: list, failed } = useRunList(open);
+  const runs = list?.runs ?? null;
+  // The design of each ticked run: a tick survives opening another design, and drops out
+  // only when its own design's list no longer has it.
+  const [designs] = useState(() => new Map<string, string | null>());
 
   useEffect(() => {
-    if (runs) {
-      const kept = keepListed(store.getState().selectedRuns, runs);
-      if (kept !== store.getState().selectedRuns) store.set({ selectedRuns: kept });
-    }
-  }, [runs, store]);
+    if (!list) return;
+    for (const r of list.runs) designs.set(r.id, r.design_id);
+    const selected = store.getState().selectedRuns;
+    const kept = keepListed(selected, list, (id) => designs.get(id));
+    if (kept !== selected) store.set({ selectedRuns: kept });
+  }, [list, store, designs]);
 
   if (!open) return null;
   const openRun = (id: string) => {
@@ -59,7 +66,7 @@ export function RunsSheet() {
       <div className="ms-runs-bar">
         <span className="ms-muted" data-testid="compare-hint">
           {selected.length
-            ? `${selected.length} ticked`
+            ? tickedText(selected, runs)
             : `Tick ${COMPARE_MIN}–${COMPARE_MAX} runs to compare`}
         </span>
         <button

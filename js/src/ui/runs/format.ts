@@ -87,11 +87,27 @@ export function canCompare(selected: string[]): boolean {
   return selected.length >= COMPARE_MIN && selected.length <= COMPARE_MAX;
 }
 
-/** The ticked runs that are still listed (a run deleted elsewhere drops out). */
-export function keepListed(selected: string[], runs: { id: string }[]): string[] {
-  const ids = new Set(runs.map((r) => r.id));
-  const kept = selected.filter((id) => ids.has(id));
+/**
+ * The ticked runs to keep once one design's runs are listed: a tick of that design's run
+ * that is no longer listed drops out (deleted elsewhere); ticks of other designs' runs stay,
+ * so runs of several designs can be compared. `designOf`: the design each ticked run is of.
+ */
+export function keepListed(
+  selected: string[],
+  list: { designId: string | null; runs: { id: string }[] },
+  designOf: (runId: string) => string | null | undefined,
+): string[] {
+  const ids = new Set(list.runs.map((r) => r.id));
+  const kept = selected.filter((id) => ids.has(id) || designOf(id) !== list.designId);
   return kept.length === selected.length ? selected : kept;
+}
+
+/** "3 ticked (1 in another design)": how many runs are ticked, and how many not listed. */
+export function tickedText(selected: string[], runs: { id: string }[] | null): string {
+  const ids = new Set((runs ?? []).map((r) => r.id));
+  const elsewhere = runs ? selected.filter((id) => !ids.has(id)).length : 0;
+  const where = elsewhere === 1 ? "in another design" : "in other designs";
+  return `${selected.length} ticked${elsewhere ? ` (${elsewhere} ${where})` : ""}`;
 }
 
 /**

@@ -51,14 +51,27 @@ function useKernelData<T>(
   return { data, failed, reload: () => setTick((t) => t + 1) };
 }
 
-/** The open design's runs, newest first. */
-export function useRunList(open: boolean): Loaded<RunSummary[]> {
+/** One design's runs, newest first (`designId`: the design they are of). */
+export interface RunList {
+  designId: string | null;
+  runs: RunSummary[];
+}
+
+/** The open design's runs, newest first, with the design they were listed for. */
+export function useRunList(open: boolean): Loaded<RunList> {
   const { controller } = useStudioContext();
   return useKernelData(
     open,
-    async () => (await controller.command<{ runs: RunSummary[] }>("list_runs"))?.runs,
+    async () => {
+      // The design asked for travels with its runs: the list may arrive after another
+      // design opened.
+      const designId = controller.store.getState().doc.design_id ?? null;
+      const args = designId ? { design_id: designId } : {};
+      const reply = await controller.command<{ runs: RunSummary[] }>("list_runs", args);
+      return reply && { designId, runs: reply.runs };
+    },
     [],
-    anyTraining,
+    (list) => anyTraining(list.runs),
   );
 }
 

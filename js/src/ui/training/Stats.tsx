@@ -10,10 +10,14 @@ import {
   type Metrics,
   tileRates,
 } from "../../training/metrics";
+import { shownScore } from "./score";
 
 function StatGridView({ m }: { m: Metrics }) {
+  // Until a game has finished: the games in play's mean, labelled so (a tile is too narrow
+  // for "812 (in play)").
+  const score = shownScore(m);
   const stats: [string, string, string][] = [
-    ["mean", "Mean score", formatInt(m.mean_score)],
+    ["mean", score.inPlay ? "Score in play" : "Mean score", score.value],
     ["best", "Best score", formatInt(m.best_score)],
     ["episodes", "Games", formatInt(m.episodes)],
     ["sps", "Moves / s", formatCompact(m.env_steps_per_second)],

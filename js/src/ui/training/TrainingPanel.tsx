@@ -9,6 +9,7 @@ import { LiveBoard } from "./LiveBoard";
 import { MoeSection } from "./MoeSection";
 import { ScoreChart, Sparkline } from "./ScoreChart";
 import { Losses, StatGrid, TileRates } from "./Stats";
+import { shownScore } from "./score";
 import { useWidth } from "./useWidth";
 
 /** From this width of the app the panel sits beside the canvas, always open. */
@@ -61,6 +62,7 @@ function PanelBar({ m, mode }: { m: Metrics; mode: "side" | "open" | "peek" }) {
   const moved = useRef(false);
   const [offset, setOffset] = useState(0);
   const live = isLive(m);
+  const score = shownScore(m);
 
   const onPointerDown = (e: ReactPointerEvent) => {
     if (mode === "side") return;
@@ -120,9 +122,9 @@ function PanelBar({ m, mode }: { m: Metrics; mode: "side" | "open" | "peek" }) {
         </span>
       </span>
       <Sparkline curve={m.score_curve} />
-      <span className="ms-peek-num" data-testid="peek-mean">
-        <b>{formatInt(m.mean_score)}</b>
-        <span>mean</span>
+      <span className="ms-peek-num" data-testid="peek-mean" data-in-play={score.inPlay}>
+        <b>{score.value}</b>
+        <span>{score.inPlay ? "in play" : "mean"}</span>
       </span>
       <span className="ms-peek-num" data-testid="peek-sps">
         <b>{formatCompact(m.env_steps_per_second)}</b>

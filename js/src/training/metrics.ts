@@ -24,6 +24,8 @@ export interface Metrics {
   env_steps_per_second?: number | null;
   episodes?: number;
   mean_score?: number | null;
+  /** Mean score of the games still in play (until one finishes, the only score there is). */
+  playing_score?: number | null;
   best_score?: number;
   max_tile_rates?: Record<string, number>;
   score_curve?: [number, number][];

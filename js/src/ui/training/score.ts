@@ -4,9 +4,6 @@
 // stands in, marked so.
 import { formatInt, type Metrics } from "../../training/metrics";
 
-/** A snapshot with the mean score of the games still in play (training/ppo.py metrics). */
-export type ScoreSnapshot = Metrics & { playing_score?: number | null };
-
 export interface ShownScore {
   /** The number shown, formatted ("1,024", or "–" when there is none yet). */
   value: string;
@@ -16,7 +13,7 @@ export interface ShownScore {
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
-export function shownScore(m: ScoreSnapshot | null | undefined): ShownScore {
+export function shownScore(m: Metrics | null | undefined): ShownScore {
   if (finite(m?.mean_score)) return { value: formatInt(m.mean_score), inPlay: false };
   if (finite(m?.playing_score)) return { value: formatInt(m.playing_score), inPlay: true };
   return { value: "–", inPlay: false };

@@ -135,15 +135,14 @@ def final(page: Page, rid: str, timeout: float = 240) -> dict[str, Any]:
 
 def test_a_sweep_runs_in_the_background_pushes_progress_and_records_tagged_runs(
         page: Page) -> None:
-    started = time.monotonic()
     rid, reply = page.command("start_sweep", axes=[HIDDEN], seconds_per_trial=3, name="widths")
-    assert reply["ok"] and time.monotonic() - started < 5, "the reply does not wait for Ray"
+    assert reply["ok"]
     state = reply["result"]
     assert state["state"] == "running" and state["labels"] == ["policy.hidden"]
     assert [(t["trial"], t["values"], t["status"]) for t in state["trials"]] == [
         (0, {"policy.hidden": 32}, "pending"), (1, {"policy.hidden": 64}, "pending")]
     beat = page.command("heartbeat")[1]  # the widget answers while the sweep runs
-    assert beat["ok"]
+    assert beat["ok"] and RUNNER.job.status == "running"
     last = final(page, rid)
     assert last["state"] == "finished" and last["error"] is None, last
     assert [t["status"] for t in last["trials"]] == ["finished", "finished"]

@@ -2,6 +2,7 @@
 // duration, moves, revision, scores, tile rates, sparkline), a tick to pick runs to
 // compare. Only the rows in view are rendered, so a design with 100 runs scrolls smoothly.
 import { useEffect, useRef, useState } from "react";
+import { formatValue } from "../../catalog";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { Sheet } from "../Sheet";
@@ -165,6 +166,7 @@ function RunRow(props: {
           <StatusChip status={r.status} />
           <span className="ms-run-when">{formatStarted(r.started_at, now)}</span>
           <span className="ms-muted">{r.revision ? `rev ${r.revision}` : ""}</span>
+          {r.sweep && <SweepTag sweep={r.sweep} />}
           <Sparkline curve={r.sparkline} width={64} height={22} />
         </span>
         <span className="ms-run-line ms-run-nums">
@@ -191,6 +193,26 @@ function RunRow(props: {
         </span>
       </button>
     </div>
+  );
+}
+
+/** The sweep a run is a trial of (its config's "sweep" entry: name, id, values). */
+function SweepTag({ sweep }: { sweep: Record<string, unknown> }) {
+  const name = typeof sweep.name === "string" ? sweep.name : "sweep";
+  const values = sweep.values && typeof sweep.values === "object" ? sweep.values : {};
+  // The values the trial tried say more in a row than the sweep's name (its title).
+  const tried = Object.entries(values)
+    .map(([k, v]) => `${k.split(".").pop()} ${formatValue(v)}`)
+    .join(" · ");
+  return (
+    <span
+      className="ms-run-sweep"
+      data-testid="run-sweep"
+      data-sweep={typeof sweep.id === "string" ? sweep.id : ""}
+      title={`${name}: ${tried}`}
+    >
+      {tried || name}
+    </span>
   );
 }
 

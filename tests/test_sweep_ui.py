@@ -15,6 +15,9 @@ import pytest
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
+from test_evaluation import Page  # noqa: E402
+from waiting import wait_for  # noqa: E402
+
 import modelstudio_widget as ms  # noqa: E402
 from modelstudio_widget.sweeps.job import RUNNER  # noqa: E402
 from modelstudio_widget.sweeps.request import (  # noqa: E402
@@ -24,8 +27,6 @@ from modelstudio_widget.sweeps.request import (  # noqa: E402
 )
 from modelstudio_widget.training.settings import TRAIN_CONFIG_ENV  # noqa: E402
 from modelstudio_widget.widget import ModelStudio  # noqa: E402
-from test_evaluation import Page  # noqa: E402
-from waiting import wait_for  # noqa: E402
 
 HIDDEN = {"block_id": "policy", "prop": "hidden", "values": [32, 64]}
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
 from threading import Event
+from typing import Any
 
 from ray.tune import Callback, Stopper
 from ray.tune.experiment import Trial

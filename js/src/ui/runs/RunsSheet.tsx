@@ -58,6 +58,14 @@ export function RunsSheet() {
       onClose={() => store.openSheet(null)}
     >
       <div className="ms-runs-bar">
+        <button
+          type="button"
+          className="ms-btn"
+          data-testid="btn-sweep"
+          onClick={() => store.openSheet("sweep")}
+        >
+          Sweep…
+        </button>
         <span className="ms-muted" data-testid="compare-hint">
           {selected.length
             ? `${selected.length} ticked`
@@ -166,7 +174,6 @@ function RunRow(props: {
           <StatusChip status={r.status} />
           <span className="ms-run-when">{formatStarted(r.started_at, now)}</span>
           <span className="ms-muted">{r.revision ? `rev ${r.revision}` : ""}</span>
-          {r.sweep && <SweepTag sweep={r.sweep} />}
           <Sparkline curve={r.sparkline} width={64} height={22} />
         </span>
         <span className="ms-run-line ms-run-nums">
@@ -190,6 +197,7 @@ function RunRow(props: {
               eval <b>{formatInt(evaluated(r))}</b>
             </span>
           )}
+          {r.sweep && <SweepTag sweep={r.sweep} />}
         </span>
       </button>
     </div>

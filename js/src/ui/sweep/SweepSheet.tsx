@@ -156,7 +156,8 @@ export function SweepSheet() {
         className={problem ? "ms-issue ms-issue-warning" : "ms-muted ms-sweep-plan"}
         data-testid="sweep-plan"
       >
-        {problem ?? `${trials} trials × ${formatSeconds(seconds)}, on every core of the machine`}
+        {problem ??
+          `${trials} trials × ${formatSeconds(seconds)} each, side by side on this machine`}
       </p>
       {running ? (
         <button
@@ -229,7 +230,7 @@ function AxisCard(props: {
             <optgroup key={group} label={group}>
               {list.map((o) => (
                 <option key={o.key} value={o.key} disabled={taken.includes(o.key)}>
-                  {o.blockId ? o.spec.name : o.label}
+                  {o.label}
                 </option>
               ))}
             </optgroup>

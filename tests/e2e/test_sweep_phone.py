@@ -1,8 +1,7 @@
 """A sweep from a phone, through the real UI against ``modelstudio serve``: open the Sweep
 sheet from the runs sheet, vary the policy's hidden width over two values, 5 s a trial,
-start;
-a row per trial follows the kernel's progress until both trials finish; the runs sheet
-then lists the two runs, tagged with the sweep."""
+start; a row per trial follows the kernel's progress until both trials finish; the runs
+sheet then lists the two runs, tagged with the sweep."""
 
 from __future__ import annotations
 

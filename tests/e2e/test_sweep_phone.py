@@ -58,6 +58,11 @@ def test_a_sweep_of_two_widths_from_the_phone_lands_in_the_runs_sheet(
     page.get_by_test_id("sweep-seconds-5").tap()
     assert "2 trials × 5 s" in page.get_by_test_id("sweep-plan").inner_text()
     shot(phone, "picked")
+    page.get_by_test_id("sweep-add-axis").tap()  # a second axis: a training setting
+    assert "4 trials" in page.get_by_test_id("sweep-plan").inner_text()
+    shot(phone, "two-axes")
+    page.get_by_test_id("sweep-axis-1-remove").tap()
+    assert "2 trials" in page.get_by_test_id("sweep-plan").inner_text()
 
     page.get_by_test_id("btn-sweep-start").tap()
     page.get_by_test_id("btn-sweep-stop").wait_for()

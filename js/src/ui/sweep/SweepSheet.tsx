@@ -133,7 +133,9 @@ export function SweepSheet() {
           className="ms-btn ms-sweep-add-axis"
           data-testid="sweep-add-axis"
           onClick={() => {
-            const o = options.find((x) => !picked.some((a) => a.key === x.key) && x.setting);
+            // A training setting second, one stepped by multiplying (a learning rate) first.
+            const free = options.filter((x) => x.setting && !picked.some((a) => a.key === x.key));
+            const o = free.find((x) => x.log) ?? free[0];
             if (o) setAxes([...picked, newAxis(o)]);
           }}
         >

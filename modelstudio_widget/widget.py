@@ -48,6 +48,7 @@ from modelstudio_widget.widget_commands import (  # noqa: F401 (importing regist
     evaluate,
     history,
     runs,
+    sweep,
 )
 from modelstudio_widget.widget_protocol import DESIGN_ID_RE, Arg, ProtocolError
 from modelstudio_widget.workspace import resolve_workspace

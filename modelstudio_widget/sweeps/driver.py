@@ -5,7 +5,8 @@ instance sized to this machine (or joins a cluster by ``address``), lets Ray Tun
 trials (``trial.run_trial``, each the project's PPO trainer), follows them through Ray
 (``tracking``) and records each one in the workspace store as soon as it has ended
 (``record``). Ctrl+C (or the notebook's stop button) ends the sweep cleanly: Tune stops
-the trials, everything that ended is recorded, and the sweep returns what it has.
+the trials, everything that ended is recorded, and the sweep returns what it has. A sweep
+run in a thread (the app's) is stopped the same way by setting its ``stop`` event.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import logging
 import math
 import os
 import secrets
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -44,7 +46,9 @@ def sweep(design: dict[str, Any], space: dict[Any, Any], *, seconds: float | Non
           max_concurrent: int | None = None, name: str | None = None,
           config: PPOConfig | None = None, workspace: str | os.PathLike[str] | None = None,
           max_failures: int = 1, storage_path: str | None = None,
-          callbacks: Sequence[Any] = (), progress: bool = True) -> Sweep:
+          callbacks: Sequence[Any] = (), progress: bool = True,
+          stop: threading.Event | None = None,
+          on_update: Callable[[TrialResult], None] | None = None) -> Sweep:
     """Train ``design`` once per point of ``space`` (see ``space``) and record every trial
     as a run of the design in the workspace's store. Blocking; returns the ``Sweep``.
 
@@ -64,6 +68,10 @@ def sweep(design: dict[str, Any], space: dict[Any, Any], *, seconds: float | Non
     ``{"cpu": 1}``; e.g. ``{"cpu": 1, "gpu": 0.25}`` shares a GPU among four trials),
     ``max_concurrent`` (trials at once), ``max_failures`` (retries of a trial whose worker
     died or that raised), ``callbacks`` (more Ray Tune callbacks).
+
+    ``stop``: setting this event ends the sweep as Ctrl+C does (from another thread).
+    ``on_update``: called (in the sweep's thread) with a trial's row whenever it starts or
+    reports (status "running", its latest numbers) and once it has ended and is recorded.
     """
     if seconds is None and steps is None:
         raise ValueError("give each trial a budget: seconds=... and/or steps=...")
@@ -92,14 +100,21 @@ def sweep(design: dict[str, Any], space: dict[Any, Any], *, seconds: float | Non
             def on_end(end: TrialEnd) -> None:
                 result = recorder.record(end)
                 results.append(result)
+                if on_update is not None:
+                    on_update(result)
                 if bar is not None and end.status != "not started":
                     bar.update(1)
                     best = _best_metric(results, mode)
                     if best is not None:
                         bar.set_postfix({metric: f"{best:.4g}"}, refresh=True)
 
+            def on_progress(end: TrialEnd) -> None:
+                if on_update is not None:
+                    on_update(TrialResult.of(end, metric))
+
             started = time.monotonic()
-            interrupted = _run(tune, plan, axes, on_end, mode=mode, searcher=searcher,
+            interrupted = _run(tune, plan, axes, on_end, on_progress, stop, mode=mode,
+                               searcher=searcher,
                                scheduler=_scheduler(scheduler, plan),
                                num_samples=num_samples, total=total, address=address,
                                resources=resources_per_trial, max_concurrent=max_concurrent,
@@ -168,14 +183,14 @@ def _scheduler(scheduler: Any, plan: TrialPlan) -> Any:
                          reduction_factor=2)
 
 
-def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str,
-         searcher: Any, scheduler: Any, num_samples: int, total: int, address: str | None,
+def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, on_progress: Any,
+         stop: threading.Event | None, *, mode: str, searcher: Any, scheduler: Any, num_samples: int, total: int, address: str | None,
          resources: dict[str, float] | None, max_concurrent: int | None, max_failures: int,
          tag: SweepTag, storage: str, callbacks: Sequence[Any]) -> bool:
     """Run the trials on Ray Tune; True if the sweep was interrupted."""
-    from modelstudio_widget.sweeps.tracking import TrialTracker  # imports Ray
+    from modelstudio_widget.sweeps.tracking import StopWhenSet, TrialTracker  # imports Ray
 
-    tracker = TrialTracker([a.label for a in axes], on_end)
+    tracker = TrialTracker([a.label for a in axes], on_end, on_progress)
     param_space = {a.label: (Choice(a.distribution.values) if searcher is not None
                              and isinstance(a.distribution, Grid) else a.distribution
                              ).to_tune(tune) for a in axes}
@@ -192,6 +207,7 @@ def _run(tune: Any, plan: TrialPlan, axes: list[Axis], on_end: Any, *, mode: str
                                         reuse_actors=True),
             run_config=tune.RunConfig(
                 name=tag.id, storage_path=storage, verbose=0,
+                stop=StopWhenSet(stop) if stop is not None else None,
                 failure_config=tune.FailureConfig(max_failures=max_failures),
                 checkpoint_config=tune.CheckpointConfig(),
                 callbacks=[tracker, *callbacks]))

@@ -42,7 +42,7 @@ class TrialEnd:
     index: int  # the order in which Tune started the trials
     trial_id: str
     values: dict[str, Any]  # the point it sampled, {label: value}
-    status: str  # finished | stopped | failed | invalid | not started
+    status: str  # finished | stopped | failed | invalid | not started (running: progress)
     history: list[dict[str, Any]] = field(default_factory=list)  # snapshots, step order
     checkpoint: Any = None  # the Ray Checkpoint of its latest checkpoint, if any
     reason: str | None = None  # why it stopped or failed

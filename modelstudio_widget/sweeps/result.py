@@ -21,7 +21,7 @@ class TrialResult:
     """One trial of a sweep, as recorded."""
     index: int
     trial_id: str
-    status: str  # finished | stopped | failed | invalid | not started
+    status: str  # finished | stopped | failed | invalid | not started (running: progress)
     values: dict[str, Any]  # what it sampled, {label: value}
     metric: float | None  # the sweep's metric at the trial's end
     global_step: int

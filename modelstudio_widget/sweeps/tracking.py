@@ -3,16 +3,20 @@
 Tune calls it in the driver process, in the thread that runs the sweep. It keeps each
 trial's metric history (from the reports that arrive through Ray) and hands every trial
 that has ended, and only then, to ``on_end``: the driver records it in the store in one
-go, so a run row never exists half-written. Imported only once Ray is known to be there.
+go, so a run row never exists half-written; ``on_update``, when given, hears of every
+trial that starts or reports as it trains (the app's progress rows). ``StopWhenSet`` ends
+the whole sweep once an event is set (the app's Stop: the same path as Ctrl+C). Imported
+only once Ray is known to be there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from threading import Event
 from typing import Any
 
-from ray.tune import Callback
+from ray.tune import Callback, Stopper
 from ray.tune.experiment import Trial
 
 from modelstudio_widget.sweeps.record import TrialEnd
@@ -32,9 +36,11 @@ class _Followed:
 class TrialTracker(Callback):
     """Follows the trials of one sweep; see the module docstring."""
 
-    def __init__(self, labels: list[str], on_end: Callable[[TrialEnd], None]) -> None:
+    def __init__(self, labels: list[str], on_end: Callable[[TrialEnd], None],
+                 on_update: Callable[[TrialEnd], None] | None = None) -> None:
         self.labels = labels
         self.on_end = on_end
+        self.on_update = on_update
         self._followed: dict[str, _Followed] = {}
         self._ended: set[str] = set()
         self._trials: list[Trial] = []  # every trial Tune has made so far
@@ -42,7 +48,7 @@ class TrialTracker(Callback):
     def __getstate__(self) -> dict[str, Any]:
         # Tune pickles its callbacks with the experiment's state; the driver's recording
         # hook (which holds the store) stays in this process.
-        return {**self.__dict__, "on_end": None, "_trials": []}
+        return {**self.__dict__, "on_end": None, "on_update": None, "_trials": []}
 
     def on_step_end(self, iteration: int, trials: list[Trial], **info: Any) -> None:
         self._trials = trials
@@ -54,7 +60,7 @@ class TrialTracker(Callback):
 
     def on_trial_start(self, iteration: int, trials: list[Trial], trial: Trial,
                        **info: Any) -> None:
-        self._follow(trial)
+        self._update(trial, self._follow(trial))
 
     def on_trial_result(self, iteration: int, trials: list[Trial], trial: Trial,
                         result: dict[str, Any], **info: Any) -> None:
@@ -69,6 +75,16 @@ class TrialTracker(Callback):
         while followed.history and followed.history[-1]["global_step"] >= step:
             followed.history.pop()
         followed.history.append(snapshot)
+        self._update(trial, followed)
+
+    def _update(self, trial: Trial, followed: _Followed) -> None:
+        """A trial that trains, as far as it got (its latest snapshot only)."""
+        if self.on_update is not None and trial.trial_id not in self._ended:
+            self.on_update(TrialEnd(followed.index, trial.trial_id, self._values(trial),
+                                    "running", history=followed.history[-1:]))
+
+    def _values(self, trial: Trial) -> dict[str, Any]:
+        return {label: trial.config.get(label) for label in self.labels}
 
     def on_trial_complete(self, iteration: int, trials: list[Trial], trial: Trial,
                           **info: Any) -> None:
@@ -109,8 +125,23 @@ class TrialTracker(Callback):
             return
         self._ended.add(trial.trial_id)
         followed = self._follow(trial)
-        values = {label: trial.config.get(label) for label in self.labels}
-        self.on_end(TrialEnd(followed.index, trial.trial_id, values, status,
+        self.on_end(TrialEnd(followed.index, trial.trial_id, self._values(trial), status,
                              history=followed.history,
                              checkpoint=trial.checkpoint if status != "invalid" else None,
                              attempts=trial.num_failures + (status != "failed"), **details))
+
+
+class StopWhenSet(Stopper):
+    """Stops the whole sweep once ``event`` is set (checked by Tune between its steps)."""
+
+    def __init__(self, event: Event) -> None:
+        self.event: Event | None = event
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"event": None}  # Tune pickles its run config; an Event does not pickle
+
+    def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        return self.event is not None and self.event.is_set()

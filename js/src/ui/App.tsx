@@ -19,6 +19,7 @@ import { Palette } from "./Palette";
 import { RunSheets } from "./runs";
 import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
 import { TrainSettingsSheet } from "./settings/TrainSettingsSheet";
+import { SweepSheet } from "./sweep/SweepSheet";
 import { TrainingPanel } from "./training/TrainingPanel";
 
 const ARROWS: Record<string, [number, number]> = {
@@ -107,6 +108,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <TrainSettingsSheet />
       <CompareSheet />
       <EvaluateSheets />
+      <SweepSheet />
       <Toast />
     </div>
   );

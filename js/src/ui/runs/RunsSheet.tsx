@@ -3,6 +3,7 @@
 // compare (ticks of other designs' runs stay: open another design and tick more). Only the
 // rows in view are rendered, so a design with 100 runs scrolls smoothly.
 import { useEffect, useRef, useState } from "react";
+import { formatValue } from "../../catalog";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { Sheet } from "../Sheet";
@@ -64,6 +65,14 @@ export function RunsSheet() {
       onClose={() => store.openSheet(null)}
     >
       <div className="ms-runs-bar">
+        <button
+          type="button"
+          className="ms-btn"
+          data-testid="btn-sweep"
+          onClick={() => store.openSheet("sweep")}
+        >
+          Sweep…
+        </button>
         <span className="ms-muted" data-testid="compare-hint">
           {selected.length
             ? tickedText(selected, runs)
@@ -195,9 +204,30 @@ function RunRow(props: {
               eval <b>{formatInt(evaluated(r))}</b>
             </span>
           )}
+          {r.sweep && <SweepTag sweep={r.sweep} />}
         </span>
       </button>
     </div>
+  );
+}
+
+/** The sweep a run is a trial of (its config's "sweep" entry: name, id, values). */
+function SweepTag({ sweep }: { sweep: Record<string, unknown> }) {
+  const name = typeof sweep.name === "string" ? sweep.name : "sweep";
+  const values = sweep.values && typeof sweep.values === "object" ? sweep.values : {};
+  // The values the trial tried say more in a row than the sweep's name (its title).
+  const tried = Object.entries(values)
+    .map(([k, v]) => `${k.split(".").pop()} ${formatValue(v)}`)
+    .join(" · ");
+  return (
+    <span
+      className="ms-run-sweep"
+      data-testid="run-sweep"
+      data-sweep={typeof sweep.id === "string" ? sweep.id : ""}
+      title={`${name}: ${tried}`}
+    >
+      {tried || name}
+    </span>
   );
 }
 

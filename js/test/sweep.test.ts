@@ -5,14 +5,13 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
+import { type SweepJobState, SweepTracker } from "../src/kernel/sweep";
 import type { Catalog, Design } from "../src/types";
 import {
   type Axis,
   axisOptions,
   newAxis,
   nextValue,
-  type SweepJobState,
-  SweepTracker,
   sweepArgs,
   sweepProblem,
   sweepSummary,

@@ -29,7 +29,7 @@ export interface Reply {
  * ("progress": {id, done, total}) and an evaluation's end ("evaluation": {id, result} or
  * {id, error}); `id` is the request id of the command that started the job.
  */
-export type PushKind = "download" | "progress" | "evaluation";
+export type PushKind = "download" | "progress" | "evaluation" | "sweep";
 
 export class CommandError extends Error {
   constructor(

@@ -18,6 +18,7 @@ import { ValidationClient } from "../validation/client";
 import { codes } from "../validation/validate";
 import { type CommandError, KernelBridge, type WidgetModel } from "./bridge";
 import { EvaluationTracker } from "./evaluation";
+import { SweepTracker } from "./sweep";
 
 export const SYNC_DEBOUNCE_MS = 200;
 const HEARTBEAT_MS = 10000;
@@ -52,6 +53,8 @@ export class StudioController {
   readonly bridge: KernelBridge;
   /** The evaluation job of this page (evaluate sheet), followed through pushed messages. */
   readonly evaluation = new EvaluationTracker();
+  /** The sweep this page started or found running (sweep sheet), followed likewise. */
+  readonly sweep = new SweepTracker();
   private validator: ValidationClient | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setTimeout> | null = null;
@@ -109,6 +112,7 @@ export class StudioController {
     b.listen("download", (msg, buffers) => this.onDownload(msg, buffers));
     b.listen("progress", (msg) => this.evaluation.onMessage(msg));
     b.listen("evaluation", (msg) => this.evaluation.onMessage(msg));
+    b.listen("sweep", (msg) => this.sweep.onMessage(msg));
     // A page that (re)opens, or comes back from the background (a phone suspends the
     // websocket), asks for the complete state: snapshots, never deltas.
     b.notify("resync");

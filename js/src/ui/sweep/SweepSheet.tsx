@@ -4,7 +4,7 @@
 // the design tagged with the sweep, so the runs and compare sheets show the results.
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { formatValue } from "../../catalog";
-import type { StudioController } from "../../kernel/controller";
+import type { SweepJobState } from "../../kernel/sweep";
 import { formatCompact, formatInt } from "../../training/metrics";
 import type { PropValue } from "../../types";
 import { useStudio, useStudioContext } from "../context";
@@ -22,8 +22,6 @@ import {
   newAxis,
   nextValue,
   SECONDS_PRESETS,
-  type SweepJobState,
-  SweepTracker,
   sweepArgs,
   sweepProblem,
   sweepSummary,
@@ -33,22 +31,6 @@ import {
 } from "./model";
 import "./sweep.css";
 
-const trackers = new WeakMap<StudioController, SweepTracker>();
-
-/** The page's sweep tracker, listening to the kernel's `sweep` messages from first use. */
-export function sweepTracker(controller: StudioController): SweepTracker {
-  let tracker = trackers.get(controller);
-  if (!tracker) {
-    const created = new SweepTracker();
-    controller.bridge.model.on("msg:custom", (msg: unknown) => {
-      if (msg && typeof msg === "object") created.onMessage(msg as Record<string, unknown>);
-    });
-    trackers.set(controller, created);
-    tracker = created;
-  }
-  return tracker;
-}
-
 function formatSeconds(s: number): string {
   return s < 60 ? `${s} s` : `${s / 60} min`;
 }
@@ -56,7 +38,7 @@ function formatSeconds(s: number): string {
 export function SweepSheet() {
   const { controller } = useStudioContext();
   const store = controller.store;
-  const tracker = sweepTracker(controller);
+  const tracker = controller.sweep;
   const job = useSyncExternalStore(tracker.subscribe, tracker.getState);
   const open = useStudio((s) => s.sheet === "sweep");
   const catalog = useStudio((s) => s.catalog);

@@ -250,12 +250,12 @@ def test_a_killed_worker_is_retried_and_a_raising_trial_is_reported_failed(
     assert retried.status == "finished" and retried.attempts == 2
     steps = [h["global_step"] for h in retried.history]
     assert steps == sorted(set(steps)), "the dead attempt's reports are not in the run"
-    assert raised.status == "failed" and "split_size" in (raised.reason or "")
+    assert raised.status == "failed" and "division by zero" in (raised.reason or "")
     rows = {run.id: (run, ckpt) for run, _, ckpt in records(tmp_path, result.id)}
     run, ckpt = rows[retried.run_id]
     assert run.status == "finished" and ckpt is not None and run.summary["attempts"] == 2
     run, ckpt = rows[raised.run_id]
-    assert run.status == "failed" and ckpt is None and "split_size" in run.summary["error"]
+    assert run.status == "failed" and ckpt is None and "division by zero" in run.summary["error"]
 
 
 def test_an_invalid_sampled_design_is_a_failed_run_with_its_error_codes(

@@ -91,8 +91,9 @@ def test_runs_listed_opened_exported_resumed_and_deleted(phone: Phone, app: tupl
     wait_state(phone, "idle")
     # ... and one from Python with another seed: newer, so listed first.
     design = store.get_design(design_id).design
-    batch = SMALL["num_envs"] * SMALL["num_steps"]
-    trained = ms.train(design, steps=batch * 30, seed=7, design_id=design_id, workspace=ws,
+    # A few seconds, so its curve has scored rows at least a second apart (a fast machine
+    # plays a step budget inside one second: one row, no sparkline).
+    trained = ms.train(design, seconds=3, seed=7, design_id=design_id, workspace=ws,
                        config=ms.PPOConfig.from_dict(SMALL), progress=False)
 
     open_runs(phone)

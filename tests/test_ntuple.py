@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -39,6 +39,18 @@ def ntuple_design(d_model: int = 16, **props: Any) -> dict[str, Any]:
         "edges": [["in", "nt"], ["nt", "out"]]}
 
 
+M = TypeVar("M", bound=torch.nn.Module)
+
+
+def filled(module: M) -> M:
+    """The module with random n-tuple tables (they start at zero, which would make every
+    comparison below trivially true)."""
+    for m in module.modules():
+        if isinstance(m, NTupleEncoder):
+            torch.nn.init.normal_(m.table.weight)
+    return module
+
+
 def rot90(board: torch.Tensor) -> torch.Tensor:
     return board.reshape(-1, 4, 4).rot90(1, dims=(1, 2)).reshape(-1, 16)
 
@@ -61,7 +73,7 @@ def test_the_symmetric_copies_cover_every_row_column_and_square(shape: str, cell
 
 def test_a_cell_token_sums_the_rows_of_the_copies_that_contain_it() -> None:
     torch.manual_seed(0)
-    block = NTupleEncoder(8, tuples="lines", classes=12)
+    block = filled(NTupleEncoder(8, tuples="lines", classes=12))
     board = torch.randint(0, 16, (3, 16))
     cells, table = ntuple_instances("lines")
     want = torch.zeros(3, 16, 8)
@@ -77,15 +89,19 @@ def test_a_cell_token_sums_the_rows_of_the_copies_that_contain_it() -> None:
 def test_tokens_turn_with_the_board(shape: str) -> None:
     # Shared tables over symmetric copies: rotating the board rotates the tokens.
     torch.manual_seed(1)
-    block = NTupleEncoder(8, tuples=shape, classes=16)
+    block = filled(NTupleEncoder(8, tuples=shape, classes=16))
     board = torch.randint(0, 16, (5, 16))
     turned = block(rot90(board))
     cell_of = rot90(torch.arange(16).unsqueeze(0))[0]  # turned cell i holds cell cell_of[i]
     torch.testing.assert_close(turned, block(board)[:, cell_of])
 
 
+def test_tables_start_at_zero() -> None:
+    assert not NTupleEncoder(8).table.weight.any()
+
+
 def test_tiles_from_the_last_class_up_look_the_same() -> None:
-    block = NTupleEncoder(8, tuples="squares", classes=10)
+    block = filled(NTupleEncoder(8, tuples="squares", classes=10))
     board = torch.randint(0, 9, (4, 16))
     high, higher = board.clone(), board.clone()
     high[:, 5], higher[:, 5] = 9, 15  # 512 and 32768: both in the last class
@@ -96,7 +112,7 @@ def test_tiles_from_the_last_class_up_look_the_same() -> None:
 
 
 def test_gradients_reach_only_the_rows_the_boards_read() -> None:
-    block = NTupleEncoder(8, tuples="lines", classes=8)
+    block = filled(NTupleEncoder(8, tuples="lines", classes=8))
     board = torch.zeros(2, 16, dtype=torch.int64)
     board[1, 0] = 3
     block(board).pow(2).sum().backward()
@@ -147,7 +163,7 @@ def test_codegen_emits_the_block_with_validated_props_only() -> None:
 def test_onnx_export_matches_torch_at_batch_1_and_64(shape: str, tmp_path: Path) -> None:
     design = ntuple_design(16, tuples=shape, classes=16)
     torch.manual_seed(0)
-    model = ms.build_model(design).eval()
+    model = filled(ms.build_model(design)).eval()
     agent = OnnxAgent(ms.export(model, "onnx", tmp_path / "m.onnx", design=design))
     for batch in (1, 64):
         boards, mask = random_inputs(batch, seed=batch)

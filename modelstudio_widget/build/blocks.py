@@ -91,8 +91,9 @@ class NTupleEncoder(nn.Module):
     ``sum_j min(e_j, classes - 1) * classes**j`` over its ordered cells. Every cell's token
     is the sum of the rows of the tuple copies that contain it, so the stream keeps where a
     pattern sits (a policy needs the orientation that a symmetric sum would erase).
-    A gather plus one constant incidence matmul; it measured 2-3x faster than
-    ``nn.EmbeddingBag`` over per-cell bags on this CPU, and exports to ONNX as
+    A gather plus one constant incidence matmul: forward + backward at batch 512 took
+    114 ms against 181 ms for ``nn.EmbeddingBag(mode="sum")`` over per-cell bags on this
+    CPU (most of either is the dense gradient of the table), and it exports to ONNX as
     Gather + MatMul.
 
     Params: n_bases * classes**4 * d.
@@ -104,8 +105,11 @@ class NTupleEncoder(nn.Module):
         n_bases = max(table) + 1
         self.classes = classes
         size = classes ** NTUPLE_CELLS
+        # Zero tables, as n-tuple networks start: a row no game has reached adds nothing,
+        # where random rows are noise the rest of the network must learn to ignore
+        # (measured: 60 s of PPO, mean score 2,526 from zeros vs 1,144 from std 0.02).
         self.table = nn.Embedding(n_bases * size, d_model)
-        nn.init.normal_(self.table.weight, std=0.02)
+        nn.init.zeros_(self.table.weight)
         self.register_buffer("cells", torch.tensor(cells), persistent=False)  # [I, 4]
         self.register_buffer("offsets", torch.tensor(table) * size, persistent=False)  # [I]
         self.register_buffer("place", classes ** torch.arange(NTUPLE_CELLS), persistent=False)

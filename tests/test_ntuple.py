@@ -43,8 +43,8 @@ M = TypeVar("M", bound=torch.nn.Module)
 
 
 def filled(module: M) -> M:
-    """The module with random n-tuple tables (they start at zero, which would make every
-    comparison below trivially true)."""
+    """The module with n-tuple tables of unit scale (they start at std 0.02, which would
+    put some differences below the comparison tolerances)."""
     for m in module.modules():
         if isinstance(m, NTupleEncoder):
             torch.nn.init.normal_(m.table.weight)
@@ -94,10 +94,6 @@ def test_tokens_turn_with_the_board(shape: str) -> None:
     turned = block(rot90(board))
     cell_of = rot90(torch.arange(16).unsqueeze(0))[0]  # turned cell i holds cell cell_of[i]
     torch.testing.assert_close(turned, block(board)[:, cell_of])
-
-
-def test_tables_start_at_zero() -> None:
-    assert not NTupleEncoder(8).table.weight.any()
 
 
 def test_tiles_from_the_last_class_up_look_the_same() -> None:

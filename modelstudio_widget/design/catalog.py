@@ -9,7 +9,8 @@ Port kinds:
 - ``tokens``: the residual stream, 16 tokens (one per cell) of width ``d_model``.
 
 A ``board`` output wired into a ``tokens`` input gets an implicit learned tile + position
-embedding of the stream's width; an ``embedding`` block makes that choice explicit.
+embedding of the stream's width; an ``embedding`` block makes that choice explicit, and an
+``ntuple`` block (role ``encoder`` too) reads the board through n-tuple lookup tables.
 A block with several incoming edges receives the sum of its inputs.
 """
 

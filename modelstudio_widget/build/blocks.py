@@ -19,7 +19,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from modelstudio_widget.design.catalog import N_ACTIONS, N_CELLS, N_MAX_TILE_CLASSES, N_TILE_VALUES
+from modelstudio_widget.design.catalog import (
+    N_ACTIONS,
+    N_CELLS,
+    N_MAX_TILE_CLASSES,
+    N_TILE_VALUES,
+    NTUPLE_CELLS,
+    ntuple_instances,
+)
 
 AUX_OUTPUTS = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
 
@@ -74,6 +81,47 @@ class BoardEncoder(nn.Module):
         else:
             x = self.tile(board)
         return x if self.pos is None else x + self.pos
+
+
+class NTupleEncoder(nn.Module):
+    """Board exponents [B, 16] -> tokens [B, 16, d]: an n-tuple network as token features.
+
+    Each base tuple (4 cells, see ``catalog.NTUPLE_BASES``) and its 8 symmetric copies
+    share one learned table of ``classes**4`` rows of width d; a copy's row is
+    ``sum_j min(e_j, classes - 1) * classes**j`` over its ordered cells. Every cell's token
+    is the sum of the rows of the tuple copies that contain it, so the stream keeps where a
+    pattern sits (a policy needs the orientation that a symmetric sum would erase).
+    A gather plus one constant incidence matmul: forward + backward at batch 512 took
+    114 ms against 181 ms for ``nn.EmbeddingBag(mode="sum")`` over per-cell bags on this
+    CPU (most of either is the dense gradient of the table), and it exports to ONNX as
+    Gather + MatMul.
+
+    Params: n_bases * classes**4 * d.
+    """
+
+    def __init__(self, d_model: int, tuples: str = "lines_squares", classes: int = 12):
+        super().__init__()
+        cells, table = ntuple_instances(tuples)
+        n_bases = max(table) + 1
+        self.classes = classes
+        size = classes ** NTUPLE_CELLS
+        # Small random rows, not the zeros n-tuple networks start from: an all-zero stream
+        # into the action output's LayerNorm and zero-bias ReLU trunk passes no gradient
+        # back, so zero tables never leave zero (measured: 6 PPO iterations, 0 rows moved).
+        self.table = nn.Embedding(n_bases * size, d_model)
+        nn.init.normal_(self.table.weight, std=0.02)
+        self.register_buffer("cells", torch.tensor(cells), persistent=False)  # [I, 4]
+        self.register_buffer("offsets", torch.tensor(table) * size, persistent=False)  # [I]
+        self.register_buffer("place", classes ** torch.arange(NTUPLE_CELLS), persistent=False)
+        incidence = torch.zeros(N_CELLS, len(cells))
+        for i, instance in enumerate(cells):
+            incidence[list(instance), i] = 1.0
+        self.register_buffer("incidence", incidence, persistent=False)  # [16, I]
+
+    def forward(self, board: Tensor) -> Tensor:
+        e = board[:, self.cells].clamp(max=self.classes - 1)  # [B, I, 4]
+        rows = self.table((e * self.place).sum(dim=-1) + self.offsets)  # [B, I, d]
+        return self.incidence.to(rows.dtype) @ rows
 
 
 class Layer(nn.Module):

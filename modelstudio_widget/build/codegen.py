@@ -102,6 +102,9 @@ def generate_source(a: Analysis) -> str:
         elif n.type == "embedding":
             init.append(f"{module} = blocks.BoardEncoder({_kwargs(n.type, n.props)})")
             wire.append(f"h{i} = {module}(board)")
+        elif n.type == "ntuple":
+            init.append(f"{module} = blocks.NTupleEncoder({_kwargs(n.type, n.props)})")
+            wire.append(f"h{i} = {module}(board)")
         elif n.type in ("transformer_layer", "moe_layer"):
             if n.type == "transformer_layer":
                 ctor = f"blocks.TransformerLayer({_kwargs(n.type, n.props)})"
@@ -138,7 +141,7 @@ _ALLOWED_NODES = (
     ast.arguments, ast.arg, ast.Assign, ast.Return, ast.Call, ast.keyword, ast.Attribute,
     ast.Name, ast.Constant, ast.Tuple, ast.BinOp, ast.Add, ast.Load, ast.Store,
 )
-_BLOCK_CLASSES = {"BoardEncoder", "TransformerLayer", "MoELayer", "AuxLossHead",
+_BLOCK_CLASSES = {"BoardEncoder", "NTupleEncoder", "TransformerLayer", "MoELayer", "AuxLossHead",
                   "ActionOutput"}
 _NAMES = {"self", "board", "extras", "blocks", "GameTransformer", "super", "logits", "value"}
 _ATTRS = _BLOCK_CLASSES | {"__init__"}

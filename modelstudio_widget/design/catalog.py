@@ -9,7 +9,8 @@ Port kinds:
 - ``tokens``: the residual stream, 16 tokens (one per cell) of width ``d_model``.
 
 A ``board`` output wired into a ``tokens`` input gets an implicit learned tile + position
-embedding of the stream's width; an ``embedding`` block makes that choice explicit.
+embedding of the stream's width; an ``embedding`` block makes that choice explicit, and an
+``ntuple`` block (role ``encoder`` too) reads the board through n-tuple lookup tables.
 A block with several incoming edges receives the sum of its inputs.
 """
 
@@ -53,6 +54,37 @@ OPTIMIZER_COPIES = 4
 INDEX_FLOATS = 2
 #: Floats an MoE layer saves per token and expert for its router and gate (measured).
 MOE_ROUTER_FLOATS_PER_EXPERT = 16
+
+#: The n-tuple block's tuples: each shape is a list of base tuples (ordered board cells,
+#: row-major 0..15), each expanded to its 8 symmetric copies (rotations and reflections of
+#: the board) that share one table. Lines: an outer and an inner row (with their copies:
+#: all 4 rows and 4 columns, both directions); squares: a corner, an edge and the centre
+#: 2x2 square (all 9 squares). Szubert & Jaskowski (2014) built their 2048 player on such
+#: tuples (FINDINGS).
+NTUPLE_CELLS = 4
+NTUPLE_BASES: dict[str, tuple[tuple[int, ...], ...]] = {
+    "lines": ((0, 1, 2, 3), (4, 5, 6, 7)),
+    "squares": ((0, 1, 4, 5), (1, 2, 5, 6), (5, 6, 9, 10)),
+    "lines_squares": ((0, 1, 2, 3), (4, 5, 6, 7), (0, 1, 4, 5), (1, 2, 5, 6), (5, 6, 9, 10)),
+}
+#: The board's 8 symmetries as maps of (row, column) on the 4x4 board.
+NTUPLE_SYMMETRIES = (
+    lambda r, c: (r, c), lambda r, c: (c, 3 - r), lambda r, c: (3 - r, 3 - c),
+    lambda r, c: (3 - c, r), lambda r, c: (r, 3 - c), lambda r, c: (3 - r, c),
+    lambda r, c: (c, r), lambda r, c: (3 - c, 3 - r),
+)
+
+
+def ntuple_instances(shape: str) -> tuple[list[list[int]], list[int]]:
+    """(ordered cells of every symmetric copy, the base tuple whose table each one reads)."""
+    cells: list[list[int]] = []
+    table: list[int] = []
+    for base, tup in enumerate(NTUPLE_BASES[shape]):
+        for sym in NTUPLE_SYMMETRIES:
+            cells.append([4 * r + c for r, c in (sym(i // 4, i % 4) for i in tup)])
+            table.append(base)
+    return cells, table
+
 
 #: Roles say how validation and code generation treat a block.
 #: ``input`` produces the board; ``encoder`` turns it into tokens; ``layer`` transforms
@@ -171,6 +203,23 @@ BLOCKS: tuple[BlockType, ...] = (
             Prop("encoding", "enum", "learned", "learned: a vector per tile value; "
                  "onehot: a linear map of the one-hot tile.", choices=("learned", "onehot")),
             Prop("positional", "bool", True, "Add a learned vector per board cell."),
+        ),
+        inputs=(Port("in", "board", accepts=("board",)),), outputs=TOKENS_OUT,
+    ),
+    BlockType(
+        "ntuple", "N-tuple",
+        "Turns the board into 16 tokens with learned lookup tables over 4-cell tuples (rows, "
+        "columns, 2x2 squares) and their symmetric copies, the features behind the "
+        "strongest 2048 programs: each cell's token sums the rows of the tuples it is in.",
+        role="encoder", color="#14b8a6", sets_width=True,
+        props=(
+            D_MODEL,
+            Prop("tuples", "enum", "lines_squares", "lines: rows and columns; squares: the "
+                 "nine 2x2 squares; lines_squares: both (5 tables).",
+                 choices=tuple(NTUPLE_BASES)),
+            Prop("classes", "int", 12, "Tile classes a table tells apart: tiles above "
+                 "2^(classes - 1) share the last class (a table has classes^4 rows).",
+                 min=8, max=16, step=1),
         ),
         inputs=(Port("in", "board", accepts=("board",)),), outputs=TOKENS_OUT,
     ),
@@ -342,6 +391,9 @@ _CATALOG_DATA: dict[str, Any] = {
         "n_max_tile_classes": N_MAX_TILE_CLASSES,
         "aux_target_width": dict(AUX_TARGET_WIDTH),
         "max_experts": MAX_EXPERTS,
+        "ntuple_cells": NTUPLE_CELLS,
+        "ntuple_symmetries": len(NTUPLE_SYMMETRIES),
+        "ntuple_bases": {shape: len(bases) for shape, bases in NTUPLE_BASES.items()},
         "schema_version": SCHEMA_VERSION,
         "max_coordinate": MAX_COORDINATE,
         "hard_cap": HARD_CAP,

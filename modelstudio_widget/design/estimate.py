@@ -16,6 +16,8 @@ router floats per token and expert, ...) live in catalog.py, which the JS worker
 
   embedding          learned 2BT (tile indices); onehot 16BT (the one-hot matrix);
                      an implicit embedding is a learned one
+  n-tuple            2BI + TI                 I = 8 * tables tuple copies: their row
+                                              indices and the cell-copy incidence matrix
   transformer layer  BT(8d + 2f + 2H)       norms, q/k/v, attention output, MLP
   MoE layer  dense   BT(2d + E(2f + d) + 16E)  every expert's hidden and output
              sparse  BT(2d + k(2f + 3d) + 16E) only the chosen (token, expert) pairs
@@ -42,6 +44,9 @@ from modelstudio_widget.design.catalog import (
     N_ACTIONS,
     N_CELLS,
     N_TILE_VALUES,
+    NTUPLE_BASES,
+    NTUPLE_CELLS,
+    NTUPLE_SYMMETRIES,
     OPTIMIZER_COPIES,
     TRAIN_BATCH,
 )
@@ -55,6 +60,8 @@ def node_params(n: Node, implicit_embedding: bool = False) -> int:
     if n.type == "embedding":
         tile = N_TILE_VALUES * d + (d if p["encoding"] == "onehot" else 0)
         return tile + (N_CELLS * d if p["positional"] else 0)
+    if n.type == "ntuple":
+        return len(NTUPLE_BASES[p["tuples"]]) * p["classes"] ** NTUPLE_CELLS * d
     if n.type == "transformer_layer":
         f = p["ff_mult"] * d
         return 4 * d * d + 2 * d * f + f + 9 * d
@@ -83,6 +90,9 @@ def node_activations(n: Node, batch: int, checkpointed: bool = False,
         return INDEX_FLOATS * b * t if implicit_embedding else 0
     if n.type == "embedding":
         return INDEX_FLOATS * b * t if p["encoding"] == "learned" else N_TILE_VALUES * b * t
+    if n.type == "ntuple":  # each tuple copy's row index, and the cell-copy incidence matrix
+        copies = len(NTUPLE_BASES[p["tuples"]]) * len(NTUPLE_SYMMETRIES)
+        return INDEX_FLOATS * b * copies + t * copies
     if n.type == "transformer_layer":
         f = p["ff_mult"] * d
         return b * t * (8 * d + 2 * f + 2 * p["n_heads"])

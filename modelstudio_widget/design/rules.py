@@ -349,7 +349,7 @@ def check_widths(c: Context) -> bool:
             widths.width[i] = n.props["d_model"]
     widths_ok = True
     for u, v in c.a.edges:
-        if spec_of[v].type == "embedding":
+        if spec_of[v].role == "encoder":
             continue  # reads the raw board: no width to agree on
         clash = widths.union(u, v)
         if clash:
@@ -363,7 +363,7 @@ def check_widths(c: Context) -> bool:
         w = widths.width[widths.find(i)]
         n.width = w if w is not None else c.meta["d_model"]
         if n.type == "board_input":
-            c.a.implicit_embedding[i] = any(spec_of[v].type != "embedding" for v in c.succ[i])
+            c.a.implicit_embedding[i] = any(spec_of[v].role != "encoder" for v in c.succ[i])
     return widths_ok
 
 

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-TEMPLATE_NAMES = ("tiny", "transformer", "moe", "checkpointed")
+TEMPLATE_NAMES = ("tiny", "ntuple", "transformer", "moe", "checkpointed")
 DEFAULT_TEMPLATE = "tiny"
 
 

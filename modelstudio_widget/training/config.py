@@ -30,8 +30,10 @@ class PPOConfig:
     """the learning rate decays linearly to this fraction of itself over a budget"""
     gamma: float = 0.99
     """discount factor: games last hundreds of moves, so look far ahead"""
-    gae_lambda: float = 0.95
+    gae_lambda: float = 0.9
     """lambda of generalised advantage estimation (1: Monte Carlo, 0: one-step TD)"""
+    # 0.9 over 0.95, measured side by side (tiny, 300 s, 1000 games, seeds 0 and 1):
+    # mean score 7,638 / 7,810 vs 7,011 / 6,758; the 1024 tile in 21% / 22% vs 17% / 15%.
     update_epochs: int = 2
     """passes of minibatch updates over each rollout"""
     minibatch_size: int = TRAIN_BATCH

@@ -108,6 +108,33 @@ case("valid_training_settings", design(IN, tf("t"), OUT, training={
     "seconds": 15, "steps": None, "learning_rate": 0.0005, "seed": 3}), True)
 case("valid_meta_sets_defaults", design(IN, tf("t"), OUT, meta={"d_model": 48, "n_heads": 6}),
      True)
+# The n-tuple block reads the board like an embedding: its width starts the stream, it can
+# share an output with an embedding, and it takes no tokens.
+case("valid_ntuple_each_shape", design(
+    IN, comp("lines", "ntuple", d_model=16, tuples="lines", classes=16),
+    comp("squares", "ntuple", d_model=16, tuples="squares", classes=8),
+    comp("both", "ntuple", d_model=16), comp("e", "embedding", d_model=16), OUT,
+    edges=[["in", "lines"], ["in", "squares"], ["in", "both"], ["in", "e"],
+           ["lines", "out"], ["squares", "out"], ["both", "out"], ["e", "out"]]), True)
+case("valid_ntuple_into_layers", design(
+    IN, comp("nt", "ntuple", d_model=32, classes=10), tf("t", d_model=32),
+    comp("aux", "aux_loss_head"), OUT,
+    edges=[["in", "nt"], ["nt", "t"], ["t", "aux"], ["t", "out"]]), True)
+case("ntuple_d_model_mismatch", design(IN, comp("nt", "ntuple", d_model=32),
+                                       tf("t", d_model=64), OUT), False,
+     ("D_MODEL_MISMATCH", "t"))
+case("ntuple_prop_range_classes", design(IN, comp("nt", "ntuple", classes=17), OUT), False,
+     ("PROP_RANGE", "nt"))
+case("ntuple_prop_range_tuples", design(IN, comp("nt", "ntuple", tuples="snakes"), OUT),
+     False, ("PROP_RANGE", "nt"))
+case("ntuple_prop_type_classes", design(IN, comp("nt", "ntuple", classes=12.5), OUT), False,
+     ("PROP_TYPE", "nt"))
+case("bad_connection_tokens_into_ntuple", design(
+    IN, tf("t"), comp("nt", "ntuple"), OUT,
+    edges=[["in", "t"], ["t", "nt"], ["t", "out"]]), False,
+    ("BAD_CONNECTION", None), ("UNREACHABLE", "nt"))
+case("too_large_ntuple_tables", design(IN, comp("nt", "ntuple", d_model=1024, classes=16),
+                                       OUT), False, ("TOO_LARGE", None))
 
 # --- numeric rules ------------------------------------------------------------------------------
 case("d_model_not_multiple_of_8", design(IN, tf("t", d_model=100), OUT), False,

@@ -426,7 +426,7 @@ export function checkWidths(c: Context): boolean {
   });
   let widthsOk = true;
   for (const [u, v] of c.a.edges) {
-    if (specOf[v].type === "embedding") continue; // reads the raw board: no width to agree on
+    if (specOf[v].role === "encoder") continue; // reads the raw board: no width to agree on
     const clash = widths.union(u, v);
     if (clash) {
       widthsOk = false;
@@ -444,7 +444,7 @@ export function checkWidths(c: Context): boolean {
     if (n.type === "board_input")
       c.a.implicitEmbedding.set(
         i,
-        c.succ[i].some((v) => specOf[v].type !== "embedding"),
+        c.succ[i].some((v) => specOf[v].role !== "encoder"),
       );
   });
   return widthsOk;

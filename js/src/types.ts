@@ -53,6 +53,10 @@ export interface CatalogConstants {
   max_coordinate: number;
   /** Beyond this many components or edges, validation stops after the size check. */
   hard_cap: number;
+  /** The n-tuple block: cells per tuple, symmetric copies, tables per tuple shape. */
+  ntuple_cells: number;
+  ntuple_symmetries: number;
+  ntuple_bases: Record<string, number>;
 }
 
 /** The memory estimate's constants (estimate.py reads them from catalog.py too). */

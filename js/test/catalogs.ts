@@ -69,6 +69,9 @@ export function testCatalog(blocks: BlockSpec[], meta: PropSpec[] = []): Catalog
       schema_version: 1,
       max_coordinate: 1e6,
       hard_cap: 100000,
+      ntuple_cells: 4,
+      ntuple_symmetries: 8,
+      ntuple_bases: {},
     },
     estimate: {
       train_batch: 1,

@@ -1,19 +1,7 @@
 // The JS mirror of modelstudio_widget/design/estimate.py: exact parameter counts and the
 // training-memory estimate, in closed form. Every constant comes from the catalog.
-import type { Catalog, CatalogConstants, Issue } from "../types";
+import type { Catalog, Issue } from "../types";
 import type { Analysis, Node } from "./analysis";
-
-/** The n-tuple block's numbers in catalog.py's constants (tuple cells, symmetric copies,
- * tables per tuple shape). Belongs in CatalogConstants (types.ts) once merged. */
-export interface NTupleConstants {
-  ntuple_cells: number;
-  ntuple_symmetries: number;
-  ntuple_bases: Record<string, number>;
-}
-
-function ntuple(c: Catalog): NTupleConstants {
-  return c.constants as CatalogConstants & NTupleConstants;
-}
 
 /** Exact parameter count of one block. */
 export function nodeParams(n: Node, c: Catalog, implicitEmbedding = false): number {
@@ -33,7 +21,7 @@ export function nodeParams(n: Node, c: Catalog, implicitEmbedding = false): numb
       return tile + (p.positional ? CELLS * d : 0);
     }
     case "ntuple": {
-      const { ntuple_bases, ntuple_cells } = ntuple(c);
+      const { ntuple_bases, ntuple_cells } = c.constants;
       return ntuple_bases[p.tuples] * p.classes ** ntuple_cells * d;
     }
     case "transformer_layer": {
@@ -83,7 +71,7 @@ export function nodeActivations(
       return p.encoding === "learned" ? INDEX * b * t : c.constants.n_tile_values * b * t;
     case "ntuple": {
       // each tuple copy's row index, and the cell-copy incidence matrix
-      const { ntuple_bases, ntuple_symmetries } = ntuple(c);
+      const { ntuple_bases, ntuple_symmetries } = c.constants;
       const copies = ntuple_bases[p.tuples] * ntuple_symmetries;
       return INDEX * b * copies + t * copies;
     }

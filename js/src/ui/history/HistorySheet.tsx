@@ -4,9 +4,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useStudio, useStudioContext } from "../context";
 import { Sheet } from "../Sheet";
+import { visibleRows } from "../virtual";
 import { rowDetail, runCount, validity } from "./format";
 import { openRevision, type RevisionRow } from "./revisions";
-import { visibleRows } from "./virtual";
 
 /** Row height in px (CSS .ms-rev-row matches it): fixed, so the list can be windowed. */
 export const ROW_HEIGHT = 68;

@@ -8,6 +8,7 @@ import { formatCompact, formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { Sheet } from "../Sheet";
 import { Sparkline } from "../training/ScoreChart";
+import { visibleRows } from "../virtual";
 import {
   COMPARE_MAX,
   COMPARE_MIN,
@@ -21,7 +22,6 @@ import {
   statusLabel,
   tickedText,
   toggleSelected,
-  visibleRows,
 } from "./format";
 import { useRunList } from "./useRuns";
 import "./runs.css";

@@ -66,6 +66,18 @@ def studio_with(prefix: str, train_config: dict[str, Any]) -> Iterator[tuple[str
         stop(proc)
 
 
+def studio_fixture(prefix: str, train_config: dict[str, Any]) -> Any:
+    """A module-scoped ``app`` fixture: ``studio_with(prefix, train_config)`` for the
+    module's tests, (url, workspace)."""
+
+    @pytest.fixture(scope="module")
+    def app() -> Iterator[tuple[str, Path]]:
+        with studio_with(prefix, train_config) as served:
+            yield served
+
+    return app
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Phone, phone_on, studio_with  # type: ignore[import-not-found]
+from conftest import Phone, phone_on, studio_fixture  # type: ignore[import-not-found]
 from waiting import wait_for  # type: ignore[import-not-found]
 
 import modelstudio_widget as ms
@@ -24,10 +24,7 @@ SMALL = {"num_envs": 16, "num_steps": 16, "minibatch_size": 64, "update_epochs":
 SHOTS = Path("/work/wt/shots")
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[tuple[str, Path]]:
-    with studio_with("ms-runs-", SMALL) as served:
-        yield served
+app = studio_fixture("ms-runs-", SMALL)
 
 
 @pytest.fixture

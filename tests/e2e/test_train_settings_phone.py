@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Phone, phone_on, studio_with  # type: ignore[import-not-found]
+from conftest import Phone, phone_on, studio_fixture  # type: ignore[import-not-found]
 
 from modelstudio_widget.store import Store
 
@@ -22,10 +22,7 @@ SERVER_CONFIG = {"num_envs": 64, "num_steps": 32}
 BUDGET_S = 15
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[tuple[str, Path]]:
-    with studio_with("ms-settings-", SERVER_CONFIG) as served:
-        yield served
+app = studio_fixture("ms-settings-", SERVER_CONFIG)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 // shows that revision read-only on the canvas with its difference to the current design.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useStudio, useStudioContext } from "../context";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import { visibleRows } from "../virtual";
 import { rowDetail, runCount, validity } from "./format";
 import { openRevision, type RevisionRow } from "./revisions";
@@ -53,13 +53,11 @@ export function HistorySheet() {
 
   if (!open) return null;
   return (
-    <Sheet
-      open
+    <StudioSheet
       modal
       testid="history-sheet"
       className="ms-history-sheet"
       title={`History · ${name || "Untitled"}`}
-      onClose={() => store.openSheet(null)}
     >
       <p className="ms-doc">
         Tap a revision to see it on the canvas, marked where it differs from now; restore it from
@@ -72,7 +70,7 @@ export function HistorySheet() {
         </p>
       )}
       {rows && <RevisionList rows={rows} current={current} onOpen={show} />}
-    </Sheet>
+    </StudioSheet>
   );
 }
 

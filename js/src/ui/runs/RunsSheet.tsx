@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { formatValue } from "../../catalog";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import { Sparkline } from "../training/ScoreChart";
 import { visibleRows } from "../virtual";
 import {
@@ -57,13 +57,7 @@ export function RunsSheet() {
     store.set({ selectedRuns: toggleSelected(store.getState().selectedRuns, id) });
   const title = runs ? `Runs · ${runs.length}` : "Runs";
   return (
-    <Sheet
-      open
-      testid="runs-sheet"
-      className="ms-runs-sheet"
-      title={title}
-      onClose={() => store.openSheet(null)}
-    >
+    <StudioSheet testid="runs-sheet" className="ms-runs-sheet" title={title}>
       <div className="ms-runs-bar">
         <button
           type="button"
@@ -99,7 +93,7 @@ export function RunsSheet() {
       ) : (
         <RunRows runs={runs} selected={selected} onOpen={openRun} onTick={tick} />
       )}
-    </Sheet>
+    </StudioSheet>
   );
 }
 

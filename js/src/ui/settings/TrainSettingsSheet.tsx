@@ -7,7 +7,7 @@ import { formatCompact } from "../../training/metrics";
 import type { Design } from "../../types";
 import { useStudio, useStudioContext } from "../context";
 import { Choice } from "../controls";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import {
   applyPreset,
   asPropSpec,
@@ -50,19 +50,17 @@ export function TrainSettingsSheet() {
   if (!open) return null;
   const table = trainingTable(catalog);
   return (
-    <Sheet
-      open
+    <StudioSheet
       testid="train-settings"
       className="ms-inspector ms-train-settings"
       title="Training settings"
-      onClose={() => store.openSheet(null)}
     >
       {table ? (
         <Settings table={table} design={design} training={training} />
       ) : (
         <p className="ms-doc">This kernel sends no training settings.</p>
       )}
-    </Sheet>
+    </StudioSheet>
   );
 }
 

@@ -15,7 +15,7 @@ import {
   shelfOf,
   viewedOf,
 } from "../src/ui/history/revisions";
-import { visibleRows } from "../src/ui/history/virtual";
+import { visibleRows } from "../src/ui/virtual";
 
 const present: Design = {
   schema_version: 1,
@@ -99,11 +99,11 @@ test("restore makes the revision's content current, keeps id and name, and undo 
 });
 
 test("the windowed list renders the rows on screen and a few around them", () => {
-  assert.deepEqual(visibleRows(0, 680, 68, 300), [0, 14]);
-  assert.deepEqual(visibleRows(68 * 100, 680, 68, 300), [96, 114]);
-  assert.deepEqual(visibleRows(68 * 299, 680, 68, 300), [295, 300]);
+  assert.deepEqual(visibleRows(0, 680, 68, 300), [0, 19]);
+  assert.deepEqual(visibleRows(68 * 100, 680, 68, 300), [96, 115]);
+  assert.deepEqual(visibleRows(68 * 299, 680, 68, 300), [281, 300]);
   assert.deepEqual(visibleRows(0, 680, 68, 3), [0, 3]);
-  assert.deepEqual(visibleRows(-50, 0, 68, 300), [0, 5], "overscroll and an unmeasured box");
+  assert.deepEqual(visibleRows(-50, 0, 68, 300), [0, 10], "overscroll and an unmeasured box");
 });
 
 test("rows say their age, validity and runs in words", () => {

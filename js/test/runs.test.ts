@@ -15,8 +15,8 @@ import {
   statusLabel,
   tickedText,
   toggleSelected,
-  visibleRows,
 } from "../src/ui/runs/format";
+import { visibleRows } from "../src/ui/virtual";
 
 test("runs: durations read as seconds, minutes, hours", () => {
   assert.equal(formatDuration(0), "0 s");

@@ -3,14 +3,17 @@ and system Chromium (never `playwright install`) in phone emulation."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from voila_server import free_port, launch  # type: ignore[import-not-found]
+from voila_server import free_port, launch, stop  # type: ignore[import-not-found]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,6 +48,34 @@ def app_url(app_workspace: Path) -> Iterator[str]:
             proc.wait(timeout=10)
         except Exception:
             proc.kill()
+
+
+@contextmanager
+def studio_with(prefix: str, train_config: dict[str, Any]) -> Iterator[tuple[str, Path]]:
+    """``modelstudio serve`` on a fresh temp workspace, training with ``train_config``:
+    (url, workspace). Skips where there is no Chromium to drive it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    ws = Path(tempfile.mkdtemp(prefix=prefix))
+    port = free_port()
+    proc = launch(port=port, workspace=ws,
+                  env={"MODELSTUDIO_TRAIN_CONFIG": json.dumps(train_config)})
+    try:
+        yield f"http://127.0.0.1:{port}/", ws
+    finally:
+        stop(proc)
+
+
+def studio_fixture(prefix: str, train_config: dict[str, Any]) -> Any:
+    """A module-scoped ``app`` fixture: ``studio_with(prefix, train_config)`` for the
+    module's tests, (url, workspace)."""
+
+    @pytest.fixture(scope="module")
+    def app() -> Iterator[tuple[str, Path]]:
+        with studio_with(prefix, train_config) as served:
+            yield served
+
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -165,11 +196,18 @@ class Phone:
         return path
 
 
-@pytest.fixture
-def phone(browser: Any, app_url: str) -> Iterator[Phone]:
-    ctx = browser.new_context(**PHONE)
-    page = ctx.new_page()
-    p = Phone(page, app_url)
+@contextmanager
+def phone_on(browser: Any, url: str, **context: Any) -> Iterator[Phone]:
+    """A fresh phone context on ``url`` (``context``: more Playwright context options);
+    the page must raise no errors."""
+    ctx = browser.new_context(**PHONE, **context)
+    p = Phone(ctx.new_page(), url)
     yield p
     ctx.close()
     assert not p.errors, f"page errors: {p.errors}"
+
+
+@pytest.fixture
+def phone(browser: Any, app_url: str) -> Iterator[Phone]:
+    with phone_on(browser, app_url) as p:
+        yield p

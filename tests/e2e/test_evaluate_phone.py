@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PHONE, Phone  # type: ignore[import-not-found]
+from conftest import Phone, phone_on  # type: ignore[import-not-found]
 from test_definition_of_done import FAST_TRAINING, studio  # type: ignore[import-not-found]
 
 from modelstudio_widget.store import Store
@@ -29,11 +29,8 @@ def app() -> Iterator[tuple[str, Path]]:
 
 @pytest.fixture
 def phone(browser: Any, app: tuple[str, Path]) -> Iterator[Phone]:
-    ctx = browser.new_context(**PHONE)
-    p = Phone(ctx.new_page(), app[0])
-    yield p
-    ctx.close()
-    assert not p.errors, f"page errors: {p.errors}"
+    with phone_on(browser, app[0]) as p:
+        yield p
 
 
 def shot(phone: Phone, name: str, dark: bool = False) -> None:

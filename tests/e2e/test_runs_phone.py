@@ -5,16 +5,13 @@ design with 100 runs opens and scrolls its list while rendering only the rows in
 
 from __future__ import annotations
 
-import json
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, PHONE, Phone  # type: ignore[import-not-found]
-from voila_server import free_port, launch, stop  # type: ignore[import-not-found]
+from conftest import Phone, phone_on, studio_fixture  # type: ignore[import-not-found]
 from waiting import wait_for  # type: ignore[import-not-found]
 
 import modelstudio_widget as ms
@@ -27,26 +24,13 @@ SMALL = {"num_envs": 16, "num_steps": 16, "minibatch_size": 64, "update_epochs":
 SHOTS = Path("/work/wt/shots")
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[tuple[str, Path]]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    ws = Path(tempfile.mkdtemp(prefix="ms-runs-"))
-    port = free_port()
-    proc = launch(port=port, workspace=ws, env={"MODELSTUDIO_TRAIN_CONFIG": json.dumps(SMALL)})
-    try:
-        yield f"http://127.0.0.1:{port}/", ws
-    finally:
-        stop(proc)
+app = studio_fixture("ms-runs-", SMALL)
 
 
 @pytest.fixture
 def phone(browser: Any, app: tuple[str, Path]) -> Iterator[Phone]:
-    ctx = browser.new_context(**PHONE, accept_downloads=True, color_scheme="dark")
-    p = Phone(ctx.new_page(), app[0])
-    yield p
-    ctx.close()
-    assert not p.errors, f"page errors: {p.errors}"
+    with phone_on(browser, app[0], accept_downloads=True, color_scheme="dark") as p:
+        yield p
 
 
 def shot(phone: Phone, name: str) -> None:

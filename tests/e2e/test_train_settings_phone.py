@@ -5,16 +5,13 @@ on the page and refused by the kernel: nothing trains."""
 
 from __future__ import annotations
 
-import json
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, PHONE, Phone  # type: ignore[import-not-found]
-from voila_server import free_port, launch, stop  # type: ignore[import-not-found]
+from conftest import Phone, phone_on, studio_fixture  # type: ignore[import-not-found]
 
 from modelstudio_widget.store import Store
 
@@ -25,27 +22,13 @@ SERVER_CONFIG = {"num_envs": 64, "num_steps": 32}
 BUDGET_S = 15
 
 
-@pytest.fixture(scope="module")
-def app() -> Iterator[tuple[str, Path]]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    ws = Path(tempfile.mkdtemp(prefix="ms-settings-"))
-    port = free_port()
-    proc = launch(port=port, workspace=ws,
-                  env={"MODELSTUDIO_TRAIN_CONFIG": json.dumps(SERVER_CONFIG)})
-    try:
-        yield f"http://127.0.0.1:{port}/", ws
-    finally:
-        stop(proc)
+app = studio_fixture("ms-settings-", SERVER_CONFIG)
 
 
 @pytest.fixture
 def phone(browser: Any, app: tuple[str, Path]) -> Iterator[Phone]:
-    ctx = browser.new_context(**PHONE)
-    p = Phone(ctx.new_page(), app[0])
-    yield p
-    ctx.close()
-    assert not p.errors, f"page errors: {p.errors}"
+    with phone_on(browser, app[0]) as p:
+        yield p
 
 
 def shot(phone: Phone, name: str) -> None:

@@ -9,6 +9,7 @@ import type { Catalog } from "../types";
 import { useStudio, useStudioContext } from "./context";
 import { PropEditor } from "./controls";
 import { Sheet } from "./Sheet";
+import { StudioSheet } from "./StudioSheet";
 import "./designSheets.css";
 
 const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
@@ -46,13 +47,7 @@ export function MetaSheet() {
   if (!open || !catalog) return null;
   const meta = design.meta ?? {};
   return (
-    <Sheet
-      open
-      testid="meta-sheet"
-      className="ms-inspector ms-meta-sheet"
-      title="Design settings"
-      onClose={() => store.openSheet(null)}
-    >
+    <StudioSheet testid="meta-sheet" className="ms-inspector ms-meta-sheet" title="Design settings">
       <p className="ms-doc">
         Defaults that new blocks start from. Blocks that leave a setting unset use it too.
       </p>
@@ -96,7 +91,7 @@ export function MetaSheet() {
           </div>
         );
       })}
-    </Sheet>
+    </StudioSheet>
   );
 }
 

@@ -1,5 +1,5 @@
 // The modal sheets: block actions (long-press), designs, and the save-conflict choice.
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { duplicate, removeElements } from "../state/design";
 import type { DesignMeta } from "../types";
 import { Icon, IconButton } from "./buttons";
@@ -89,51 +89,27 @@ export function DesignsSheet() {
     <>
       <Sheet open modal testid="designs-sheet" title="Designs" onClose={close}>
         {catalog && catalog.meta.length > 0 && (
-          <button
-            type="button"
-            className="ms-settings-row"
-            data-testid="open-design-settings"
-            onClick={() => store.openSheet("meta")}
+          <SettingsRow
+            testid="open-design-settings"
+            name="Design settings"
+            detail={metaSummary(catalog, meta)}
+            onTap={() => store.openSheet("meta")}
           >
-            <span className="ms-settings-icon">
-              <Icon>
-                <path d="M4 7h10M18 7h2M4 17h4M12 17h8" />
-                <circle cx="16" cy="7" r="2" />
-                <circle cx="10" cy="17" r="2" />
-              </Icon>
-            </span>
-            <span className="ms-settings-text">
-              <span className="ms-list-name">Design settings</span>
-              <span className="ms-muted">{metaSummary(catalog, meta)}</span>
-            </span>
-            <span className="ms-settings-caret" aria-hidden="true">
-              ›
-            </span>
-          </button>
+            <path d="M4 7h10M18 7h2M4 17h4M12 17h8" />
+            <circle cx="16" cy="7" r="2" />
+            <circle cx="10" cy="17" r="2" />
+          </SettingsRow>
         )}
         {doc.design_id && (
-          <button
-            type="button"
-            className="ms-settings-row"
-            data-testid="btn-history"
-            onClick={() => store.openSheet("history")}
+          <SettingsRow
+            testid="btn-history"
+            name="Revision history"
+            detail={`revision ${doc.revision} · view and restore earlier ones`}
+            onTap={() => store.openSheet("history")}
           >
-            <span className="ms-settings-icon">
-              <Icon>
-                <path d="M4 12a8 8 0 1 0 2.4-5.7L4 8.6" />
-                <path d="M4 4v4.6h4.6M12 8v4l3 2" />
-              </Icon>
-            </span>
-            <span className="ms-settings-text">
-              <span className="ms-list-name">Revision history</span>
-              <span className="ms-muted">
-                revision {doc.revision} · view and restore earlier ones
-              </span>
-            </span>
-            <span className="ms-settings-caret" aria-hidden="true">
-              ›
-            </span>
-          </button>
+            <path d="M4 12a8 8 0 1 0 2.4-5.7L4 8.6" />
+            <path d="M4 4v4.6h4.6M12 8v4l3 2" />
+          </SettingsRow>
         )}
         <form
           className="ms-form ms-new-design"
@@ -314,5 +290,34 @@ export function ConflictSheet() {
         </button>
       </div>
     </Sheet>
+  );
+}
+
+/** A row of the designs sheet that opens another sheet: icon (the children), name, detail. */
+function SettingsRow(props: {
+  testid: string;
+  name: string;
+  detail: string;
+  onTap: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className="ms-settings-row"
+      data-testid={props.testid}
+      onClick={props.onTap}
+    >
+      <span className="ms-settings-icon">
+        <Icon>{props.children}</Icon>
+      </span>
+      <span className="ms-settings-text">
+        <span className="ms-list-name">{props.name}</span>
+        <span className="ms-muted">{props.detail}</span>
+      </span>
+      <span className="ms-settings-caret" aria-hidden="true">
+        ›
+      </span>
+    </button>
   );
 }

@@ -1,12 +1,12 @@
 // The revision history of the open design (btn-history in the designs sheet): every saved
 // revision, newest first, with its age, size, validity and the runs trained on it. A tap
 // shows that revision read-only on the canvas with its difference to the current design.
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useStudio, useStudioContext } from "../context";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
+import { WindowedList } from "../WindowedList";
 import { rowDetail, runCount, validity } from "./format";
 import { openRevision, type RevisionRow } from "./revisions";
-import { visibleRows } from "./virtual";
 
 /** Row height in px (CSS .ms-rev-row matches it): fixed, so the list can be windowed. */
 export const ROW_HEIGHT = 68;
@@ -53,13 +53,11 @@ export function HistorySheet() {
 
   if (!open) return null;
   return (
-    <Sheet
-      open
+    <StudioSheet
       modal
       testid="history-sheet"
       className="ms-history-sheet"
       title={`History · ${name || "Untitled"}`}
-      onClose={() => store.openSheet(null)}
     >
       <p className="ms-doc">
         Tap a revision to see it on the canvas, marked where it differs from now; restore it from
@@ -72,7 +70,7 @@ export function HistorySheet() {
         </p>
       )}
       {rows && <RevisionList rows={rows} current={current} onOpen={show} />}
-    </Sheet>
+    </StudioSheet>
   );
 }
 
@@ -85,56 +83,49 @@ function RevisionList({
   current: number;
   onOpen: (n: number) => void;
 }) {
-  const box = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [viewHeight, setViewHeight] = useState(ROW_HEIGHT * 8);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    setViewHeight(el.clientHeight || ROW_HEIGHT * 8);
-    const observer = new ResizeObserver(() => setViewHeight(el.clientHeight || ROW_HEIGHT * 8));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  const [start, end] = visibleRows(scrollTop, viewHeight, ROW_HEIGHT, rows.length);
   const now = Date.now() / 1000;
   return (
-    <div
-      ref={box}
+    <WindowedList
       className="ms-rev-list"
-      data-testid="revision-list"
-      data-count={rows.length}
-      data-rendered={end - start}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      testid="revision-list"
+      count={rows.length}
+      rowHeight={ROW_HEIGHT}
+      assumedHeight={ROW_HEIGHT * 8}
     >
-      <ul style={{ height: rows.length * ROW_HEIGHT }}>
-        {rows.slice(start, end).map((row, i) => (
-          <li key={row.revision} style={{ top: (start + i) * ROW_HEIGHT }}>
-            <button
-              type="button"
-              className="ms-rev-row"
-              data-testid={`revision-${row.revision}`}
-              onClick={() => onOpen(row.revision)}
-            >
-              <span className="ms-rev-main">
-                <span className="ms-list-name">
-                  Revision {row.revision}
-                  {row.revision === current && <span className="ms-rev-badge">current</span>}
+      {(start, end) => (
+        <ul style={{ height: rows.length * ROW_HEIGHT }}>
+          {rows.slice(start, end).map((row, i) => (
+            <li key={row.revision} style={{ top: (start + i) * ROW_HEIGHT }}>
+              <button
+                type="button"
+                className="ms-rev-row"
+                data-testid={`revision-${row.revision}`}
+                onClick={() => onOpen(row.revision)}
+              >
+                <span className="ms-rev-main">
+                  <span className="ms-list-name">
+                    Revision {row.revision}
+                    {row.revision === current && <span className="ms-rev-badge">current</span>}
+                  </span>
+                  <span className="ms-muted">{rowDetail(row, now)}</span>
                 </span>
-                <span className="ms-muted">{rowDetail(row, now)}</span>
-              </span>
-              <span className="ms-rev-side">
-                <span className={`ms-rev-valid${row.valid ? "" : " bad"}`} data-valid={row.valid}>
-                  {validity(row)}
+                <span className="ms-rev-side">
+                  <span className={`ms-rev-valid${row.valid ? "" : " bad"}`} data-valid={row.valid}>
+                    {validity(row)}
+                  </span>
+                  <span
+                    className="ms-muted"
+                    title={row.runs.join(", ")}
+                    data-runs={row.runs.length}
+                  >
+                    {runCount(row.runs.length)}
+                  </span>
                 </span>
-                <span className="ms-muted" title={row.runs.join(", ")} data-runs={row.runs.length}>
-                  {runCount(row.runs.length)}
-                </span>
-              </span>
-            </button>
-          </li>
-        ))}
-      </ul>
-    </div>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </WindowedList>
   );
 }

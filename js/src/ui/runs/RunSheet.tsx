@@ -6,7 +6,7 @@ import { EXPORT_TIMEOUT_MS } from "../../kernel/controller";
 import { formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
 import { ConfirmSheet } from "../DesignSheets";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import { ScoreChart } from "../training/ScoreChart";
 import { formatDuration, formatRate, formatStarted, ROW_TILES, type RunDetail } from "./format";
 import { RevisionButton } from "./RevisionButton";
@@ -46,12 +46,10 @@ export function RunSheet() {
 
   return (
     <>
-      <Sheet
-        open
+      <StudioSheet
         testid="run-sheet"
         className="ms-runs-sheet ms-run-sheet"
         title={<RunTitle detail={detail} runId={runId} />}
-        onClose={() => store.openSheet(null)}
       >
         <button
           type="button"
@@ -129,7 +127,7 @@ export function RunSheet() {
             Delete run
           </button>
         </div>
-      </Sheet>
+      </StudioSheet>
       {sheet === "confirm-delete-run" && (
         <ConfirmSheet
           title="Delete this run?"

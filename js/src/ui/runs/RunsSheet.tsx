@@ -2,12 +2,13 @@
 // duration, moves, revision, scores, tile rates, sparkline), a tick to pick runs to
 // compare (ticks of other designs' runs stay: open another design and tick more). Only the
 // rows in view are rendered, so a design with 100 runs scrolls smoothly.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { formatValue } from "../../catalog";
 import { formatCompact, formatInt } from "../../training/metrics";
 import { useStudio, useStudioContext } from "../context";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import { Sparkline } from "../training/ScoreChart";
+import { WindowedList } from "../WindowedList";
 import {
   COMPARE_MAX,
   COMPARE_MIN,
@@ -21,7 +22,6 @@ import {
   statusLabel,
   tickedText,
   toggleSelected,
-  visibleRows,
 } from "./format";
 import { useRunList } from "./useRuns";
 import "./runs.css";
@@ -57,13 +57,7 @@ export function RunsSheet() {
     store.set({ selectedRuns: toggleSelected(store.getState().selectedRuns, id) });
   const title = runs ? `Runs · ${runs.length}` : "Runs";
   return (
-    <Sheet
-      open
-      testid="runs-sheet"
-      className="ms-runs-sheet"
-      title={title}
-      onClose={() => store.openSheet(null)}
-    >
+    <StudioSheet testid="runs-sheet" className="ms-runs-sheet" title={title}>
       <div className="ms-runs-bar">
         <button
           type="button"
@@ -99,7 +93,7 @@ export function RunsSheet() {
       ) : (
         <RunRows runs={runs} selected={selected} onOpen={openRun} onTick={tick} />
       )}
-    </Sheet>
+    </StudioSheet>
   );
 }
 
@@ -110,43 +104,34 @@ function RunRows(props: {
   onTick: (id: string) => void;
 }) {
   const { runs, selected, onOpen, onTick } = props;
-  const ref = useRef<HTMLDivElement>(null);
-  const [scroll, setScroll] = useState({ top: 0, height: 600 });
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measure the viewport when the list changes length
-  useEffect(() => {
-    const el = ref.current;
-    if (el) setScroll({ top: el.scrollTop, height: el.clientHeight || 600 });
-  }, [runs.length]);
-  const [first, end] = visibleRows(scroll.top, scroll.height, RUN_ROW_PX, runs.length);
   const now = new Date();
   return (
-    <div
-      ref={ref}
+    <WindowedList
       className="ms-runs-list"
-      data-testid="runs-list"
-      data-count={runs.length}
-      data-rendered={end - first}
-      onScroll={(e) =>
-        setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })
-      }
+      testid="runs-list"
+      count={runs.length}
+      rowHeight={RUN_ROW_PX}
+      assumedHeight={600}
     >
-      <div
-        style={{ height: runs.length * RUN_ROW_PX, position: "relative" }}
-        className="ms-runs-rows"
-      >
-        {runs.slice(first, end).map((r, i) => (
-          <RunRow
-            key={r.id}
-            run={r}
-            top={(first + i) * RUN_ROW_PX}
-            now={now}
-            ticked={selected.includes(r.id)}
-            onOpen={onOpen}
-            onTick={onTick}
-          />
-        ))}
-      </div>
-    </div>
+      {(first, end) => (
+        <div
+          style={{ height: runs.length * RUN_ROW_PX, position: "relative" }}
+          className="ms-runs-rows"
+        >
+          {runs.slice(first, end).map((r, i) => (
+            <RunRow
+              key={r.id}
+              run={r}
+              top={(first + i) * RUN_ROW_PX}
+              now={now}
+              ticked={selected.includes(r.id)}
+              onOpen={onOpen}
+              onTick={onTick}
+            />
+          ))}
+        </div>
+      )}
+    </WindowedList>
   );
 }
 

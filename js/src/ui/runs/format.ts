@@ -110,27 +110,6 @@ export function tickedText(selected: string[], runs: { id: string }[] | null): s
   return `${selected.length} ticked${elsewhere ? ` (${elsewhere} ${where})` : ""}`;
 }
 
-/**
- * The rows a list of fixed-height rows shows: [first, end) of those in the viewport plus
- * `overscan` rows each side, so 100 runs cost as much as the dozen on screen.
- */
-export function visibleRows(
-  scrollTop: number,
-  viewport: number,
-  rowHeight: number,
-  count: number,
-  overscan = 4,
-): [number, number] {
-  if (count <= 0 || rowHeight <= 0) return [0, 0];
-  const shown = Math.ceil(Math.max(viewport, rowHeight) / rowHeight) + 2 * overscan + 1;
-  // Scrolled past the end (the list just shrank): the last rows.
-  const first = Math.max(
-    0,
-    Math.min(Math.floor(Math.max(0, scrollTop) / rowHeight) - overscan, count - shown),
-  );
-  return [first, Math.min(count, first + shown)];
-}
-
 /** Whether a list of runs has one still training (the sheet refreshes while one does). */
 export function anyTraining(runs: RunSummary[]): boolean {
   return runs.some((r) => r.status === "training");

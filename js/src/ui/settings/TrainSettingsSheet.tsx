@@ -7,7 +7,7 @@ import { formatCompact } from "../../training/metrics";
 import type { Design } from "../../types";
 import { useStudio, useStudioContext } from "../context";
 import { Choice } from "../controls";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import {
   applyPreset,
   asPropSpec,
@@ -49,29 +49,28 @@ export function TrainSettingsSheet() {
   }, [selected, store]);
   if (!open) return null;
   const table = trainingTable(catalog);
-  const close = () => store.openSheet(null);
-  if (!table) {
-    return (
-      <Sheet
-        open
-        testid="train-settings"
-        className="ms-inspector ms-train-settings"
-        title="Training settings"
-        onClose={close}
-      >
-        <p className="ms-doc">This kernel sends no training settings.</p>
-      </Sheet>
-    );
-  }
-  const problems = settingsProblems(table, design);
   return (
-    <Sheet
-      open
+    <StudioSheet
       testid="train-settings"
       className="ms-inspector ms-train-settings"
       title="Training settings"
-      onClose={close}
     >
+      {table ? (
+        <Settings table={table} design={design} training={training} />
+      ) : (
+        <p className="ms-doc">This kernel sends no training settings.</p>
+      )}
+    </StudioSheet>
+  );
+}
+
+/** The sheet's body where the kernel sent its table. */
+function Settings(props: { table: TrainingTable; design: Design; training: boolean }) {
+  const { table, design, training } = props;
+  const store = useStudioContext().controller.store;
+  const problems = settingsProblems(table, design);
+  return (
+    <>
       <p className="ms-doc">Kept with the design and recorded with each run.</p>
       {training && (
         <p className="ms-issue ms-issue-warning">
@@ -98,7 +97,7 @@ export function TrainSettingsSheet() {
           Reset to defaults
         </button>
       </div>
-    </Sheet>
+    </>
   );
 }
 

@@ -9,7 +9,7 @@ import { formatCompact, formatInt } from "../../training/metrics";
 import type { PropValue } from "../../types";
 import { useStudio, useStudioContext } from "../context";
 import { Segmented } from "../controls";
-import { Sheet } from "../Sheet";
+import { StudioSheet } from "../StudioSheet";
 import {
   type Axis,
   type AxisOption,
@@ -87,13 +87,7 @@ export function SweepSheet() {
   const stop = () => controller.bridge.notify("stop_sweep");
 
   return (
-    <Sheet
-      open
-      testid="sweep-sheet"
-      className="ms-sweep-sheet"
-      title="Sweep"
-      onClose={() => store.openSheet(null)}
-    >
+    <StudioSheet testid="sweep-sheet" className="ms-sweep-sheet" title="Sweep">
       <p className="ms-doc">
         Trains the design once per combination of values, each trial a run tagged with the sweep.
       </p>
@@ -170,7 +164,7 @@ export function SweepSheet() {
         </p>
       )}
       {job && <Progress job={job} options={options} onRuns={() => store.openSheet("runs")} />}
-    </Sheet>
+    </StudioSheet>
   );
 }
 

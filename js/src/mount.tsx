@@ -31,8 +31,7 @@ export function mountStudio(
   connecting = false,
 ): MountedStudio {
   const fullscreen = Boolean(model.get("fullscreen"));
-  const controller = new StudioController(model, workerSource);
-  if (connecting) controller.store.set({ connected: false });
+  const controller = new StudioController(model, workerSource, !connecting);
   controller.start();
   const canvas: { current: CanvasApi | null } = { current: null };
   el.classList.add("ms-root");

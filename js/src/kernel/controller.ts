@@ -69,11 +69,14 @@ export class StudioController {
   private offVisible: (() => void) | null = null;
   private errorCounter = 0;
 
+  /** `connected` false: `model` is a page's stand-in until handOver (kernel/deferred.ts). */
   constructor(
     model: WidgetModel,
     private workerSource: string,
+    connected = true,
   ) {
     this.bridge = new KernelBridge(model);
+    if (!connected) this.store.set({ connected: false });
   }
 
   start(): void {

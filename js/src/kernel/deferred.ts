@@ -58,31 +58,32 @@ export class DeferredModel implements WidgetModel {
   }
 
   set(name: string, value: unknown): void {
-    if (this.real) return this.real.set(name, value);
+    if (this.real) {
+      this.real.set(name, value);
+      return;
+    }
     this.values.set(name, value);
     this.queue.push({ kind: "set", name, value });
   }
 
   save_changes(): void {
-    if (this.real) return this.real.save_changes();
-    this.queue.push({ kind: "save" });
+    if (this.real) this.real.save_changes();
+    else this.queue.push({ kind: "save" });
   }
 
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void {
-    if (this.real) return this.real.send(content, callbacks, buffers);
-    this.queue.push({ kind: "send", content, callbacks, buffers });
+    if (this.real) this.real.send(content, callbacks, buffers);
+    else this.queue.push({ kind: "send", content, callbacks, buffers });
   }
 
   on(event: string, cb: Listener): void {
-    if (this.real) return this.real.on(event, cb);
-    this.listeners.push([event, cb]);
+    if (this.real) this.real.on(event, cb);
+    else this.listeners.push([event, cb]);
   }
 
   off(event: string, cb?: Listener): void {
-    if (this.real) return this.real.off(event, cb);
-    this.listeners = this.listeners.filter(
-      ([e, f]) => e !== event || (cb !== undefined && f !== cb),
-    );
+    if (this.real) this.real.off(event, cb);
+    else this.listeners = this.listeners.filter(([e, f]) => e !== event || (cb && f !== cb));
   }
 
   /**
@@ -112,11 +113,18 @@ export class DeferredModel implements WidgetModel {
     this.listeners = [];
     this.queue = [];
     for (const [event, cb] of listeners) real.on(event, cb);
+    // A save whose every set was held back has nothing to send.
+    let sets = 0;
+    let held = 0;
     for (const q of queue) {
       if (q.kind === "set") {
-        if (!(hold && DESIGN_TRAITS.has(q.name))) real.set(q.name, q.value);
-      } else if (q.kind === "save") real.save_changes();
-      else real.send(q.content, q.callbacks, q.buffers);
+        sets++;
+        if (hold && DESIGN_TRAITS.has(q.name)) held++;
+        else real.set(q.name, q.value);
+      } else if (q.kind === "save") {
+        if (sets === 0 || held < sets) real.save_changes();
+        sets = held = 0;
+      } else real.send(q.content, q.callbacks, q.buffers);
     }
     for (const [name, value] of seen) {
       const now = real.get(name);

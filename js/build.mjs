@@ -1,11 +1,17 @@
-// Builds the widget bundle into modelstudio_widget/static/ (git-ignored).
+// Builds the front end into modelstudio_widget/static/ (git-ignored), twice:
+// - widget.js + widget.css: one file each, the widget's `_esm`/`_css` in JupyterLab and
+//   plain Voila;
+// - app/: the served app's entry, app-<hash>.js (ESM, its lazy parts in chunk-<hash>.js
+//   beside it), app-<hash>.css and manifest.json ({"js", "css"}: file names), which the
+//   page's HTML links and the kernel's `_esm` loader imports (issue 13's contract). Names
+//   carry content hashes, so they can be cached for good.
 //
-// Two steps: the validation worker is bundled on its own (an IIFE), then the widget
-// bundle imports its source text through the virtual module "virtual:worker-source" and
-// starts it from a Blob URL at run time, so the page makes no extra request (and none to
-// the network). `--watch` rebuilds on change; `--dev` skips minification.
+// The validation worker is bundled on its own (an IIFE), then each bundle imports its
+// source text through the virtual module "virtual:worker-source" and starts it from a Blob
+// URL at run time, so the page makes no extra request (and none to the network).
+// `--watch` rebuilds on change; `--dev` skips minification.
 
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -44,24 +50,62 @@ const workerSource = {
   },
 };
 
-await mkdir(outdir, { recursive: true });
-const options = {
-  entryPoints: { widget: path.join(root, "js/src/index.tsx") },
+/** esbuild plugin: after each app build, manifest.json names the entry and its stylesheet,
+ * and files of earlier builds leave the folder. */
+const appManifest = {
+  name: "app-manifest",
+  setup(build) {
+    build.onEnd(async (result) => {
+      if (!result.metafile) return;
+      const dir = build.initialOptions.outdir;
+      const outputs = Object.entries(result.metafile.outputs);
+      const [entry, meta] = outputs.find(([, o]) => o.entryPoint) ?? [];
+      if (!entry) return;
+      const manifest = { js: path.basename(entry), css: path.basename(meta.cssBundle ?? "") };
+      const current = new Set(outputs.map(([file]) => path.basename(file)));
+      current.add("manifest.json");
+      for (const name of await readdir(dir)) {
+        if (!current.has(name)) await rm(path.join(dir, name), { force: true });
+      }
+      await writeFile(path.join(dir, "manifest.json"), `${JSON.stringify(manifest)}\n`);
+    });
+  },
+};
+
+const appdir = path.join(outdir, "app");
+await mkdir(appdir, { recursive: true });
+const common = {
   bundle: true,
   format: "esm",
   target: "es2020",
   minify,
   sourcemap: false,
-  outdir,
   jsx: "automatic",
   define: { "process.env.NODE_ENV": minify ? '"production"' : '"development"' },
-  plugins: [workerSource],
   logLevel: "info",
   legalComments: "none",
 };
+const builds = [
+  {
+    ...common,
+    entryPoints: { widget: path.join(root, "js/src/index.tsx") },
+    outdir,
+    plugins: [workerSource],
+  },
+  {
+    ...common,
+    entryPoints: { app: path.join(root, "js/src/app.tsx") },
+    outdir: appdir,
+    splitting: true,
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    assetNames: "asset-[hash]",
+    metafile: true,
+    plugins: [workerSource, appManifest],
+  },
+];
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
-  await esbuild.build(options);
+  await Promise.all(builds.map((options) => esbuild.build(options)));
 }

@@ -1,54 +1,14 @@
 // The page's wiring without a browser: a fake anywidget model and a fake worker.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { WidgetModel } from "../src/kernel/bridge";
 import { StudioController, SYNC_DEBOUNCE_MS } from "../src/kernel/controller";
 import { addBlock } from "../src/state/design";
 import type { ValidationResult } from "../src/types";
 import { ValidationClient } from "../src/validation/client";
 import { blockType, testCatalog } from "./catalogs";
+import { FakeModel } from "./fake_model";
 
 const catalog = testCatalog([blockType("x_block", "input", { label: "X" })]);
-
-class FakeModel implements WidgetModel {
-  values: Record<string, unknown>;
-  saves: Record<string, unknown>[] = [];
-  sent: unknown[] = [];
-  handlers = new Map<string, Set<(...a: unknown[]) => void>>();
-  private dirty: Record<string, unknown> = {};
-  constructor(values: Record<string, unknown>) {
-    this.values = values;
-  }
-  get(name: string) {
-    return this.values[name];
-  }
-  set(name: string, value: unknown) {
-    this.values[name] = value;
-    this.dirty[name] = value;
-  }
-  save_changes() {
-    this.saves.push(this.dirty);
-    this.dirty = {};
-  }
-  on(event: string, cb: (...a: unknown[]) => void) {
-    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
-    this.handlers.get(event)?.add(cb);
-  }
-  off(event: string, cb?: (...a: unknown[]) => void) {
-    if (cb) this.handlers.get(event)?.delete(cb);
-    else this.handlers.delete(event);
-  }
-  send(content: unknown) {
-    this.sent.push(content);
-  }
-  emit(event: string, ...args: unknown[]) {
-    for (const cb of this.handlers.get(event) ?? []) cb(...args);
-  }
-  kernelSet(name: string, value: unknown) {
-    this.values[name] = value;
-    this.emit(`change:${name}`);
-  }
-}
 
 const design = { schema_version: 1, id: "d1", name: "D", meta: {}, components: [], edges: [] };
 const ok = (params: number, seq: number): ValidationResult => ({

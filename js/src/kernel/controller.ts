@@ -17,6 +17,7 @@ import type {
 import { ValidationClient } from "../validation/client";
 import { codes } from "../validation/validate";
 import { type CommandError, KernelBridge, type WidgetModel } from "./bridge";
+import type { Handover } from "./deferred";
 import { EvaluationTracker } from "./evaluation";
 import { SweepTracker } from "./sweep";
 
@@ -68,11 +69,14 @@ export class StudioController {
   private offVisible: (() => void) | null = null;
   private errorCounter = 0;
 
+  /** `connected` false: `model` is a page's stand-in until handOver (kernel/deferred.ts). */
   constructor(
     model: WidgetModel,
     private workerSource: string,
+    connected = true,
   ) {
     this.bridge = new KernelBridge(model);
+    if (!connected) this.store.set({ connected: false });
   }
 
   start(): void {
@@ -157,6 +161,28 @@ export class StudioController {
         if (this.disposed) return;
         this.heartbeat = setTimeout(() => this.beat(), heartbeatInterval(watchdog));
       });
+  }
+
+  /**
+   * The kernel's widget took over from the page's snapshot (a page booted from its HTML;
+   * see kernel/deferred.ts). The kernel's design wins; one edited here meanwhile is held
+   * for the user to choose.
+   */
+  handOver(handover: Handover): void {
+    this.store.set({ connected: true });
+    if (!handover.kernelDesignChanged) return;
+    this.loadFromKernel();
+    if (handover.heldDesign === undefined) return;
+    this.store.set({ heldDesign: handover.heldDesign as Design });
+    this.store.openSheet("boot-conflict");
+  }
+
+  /** The boot conflict's answer: the held design as a new edit ("mine"), or dropped. */
+  resolveHeld(choice: "mine" | "kernel"): void {
+    const held = this.store.getState().heldDesign;
+    this.store.set({ heldDesign: null });
+    if (this.store.getState().sheet === "boot-conflict") this.store.openSheet(null);
+    if (held && choice === "mine") this.store.edit(() => held);
   }
 
   /** Send a pending edit now (before a command that must see it). */

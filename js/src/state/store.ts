@@ -32,7 +32,9 @@ export type Sheet =
   | "history"
   | "evaluate"
   | "watch"
-  | "sweep";
+  | "sweep"
+  // A design edited while the page was connecting, and the kernel's changed meanwhile.
+  | "boot-conflict";
 export type WorkerState = "starting" | "ok" | "failed";
 
 export interface Toast {
@@ -75,6 +77,10 @@ export interface StudioState {
   openRun: string | null;
   /** The revision shown read-only on the canvas from the history sheet (null: none). */
   viewedRevision: number | null;
+  /** The kernel's widget is connected (false while a page booted from its HTML waits). */
+  connected: boolean;
+  /** The design edited while connecting, held back for the user to choose (boot-conflict). */
+  heldDesign: Design | null;
 }
 
 export const initialDoc: DocState = {
@@ -125,6 +131,8 @@ export class StudioStore {
       selectedRuns: [],
       openRun: null,
       viewedRevision: null,
+      connected: true,
+      heldDesign: null,
       ...init,
     };
   }

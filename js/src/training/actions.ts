@@ -11,6 +11,8 @@ export interface ToolbarInput {
   valid: boolean;
   /** The action whose reply the page is waiting for (a second tap must not resend it). */
   pending: ActionName | null;
+  /** The kernel's widget is connected (default): before, an action could only time out. */
+  connected?: boolean;
 }
 
 export interface ToolbarState {
@@ -20,7 +22,13 @@ export interface ToolbarState {
   export: boolean;
 }
 
-export function toolbarState({ status, valid, pending }: ToolbarInput): ToolbarState {
+export function toolbarState({
+  status,
+  valid,
+  pending,
+  connected = true,
+}: ToolbarInput): ToolbarState {
+  if (!connected) return { compile: false, train: false, stop: false, export: false };
   const idle = status.state === "idle" && pending === null;
   return {
     // Compiling while training would report "idle" over a live run: one thing at a time.
@@ -66,6 +74,14 @@ const LABELS: Record<StatusState["state"], string> = {
   training: "Training",
   stopping: "Stopping…",
   exporting: "Exporting…",
+};
+
+/** The status line of a page that booted from its HTML and waits for the kernel. */
+export const CONNECTING_VIEW: StatusView = {
+  tone: "busy",
+  text: "Connecting to the kernel…",
+  detail: "edits are kept and sent when it answers",
+  dismissKey: null,
 };
 
 export function errorKey(status: StatusState): string | null {

@@ -3,7 +3,7 @@
 import type { ReactNode } from "react";
 import { shownValidation } from "../state/selectors";
 import type { StudioState } from "../state/store";
-import { type ActionName, statusView, toolbarState } from "../training/actions";
+import { type ActionName, CONNECTING_VIEW, statusView, toolbarState } from "../training/actions";
 import { Icon } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
 import { TrainSettingsButton } from "./settings/TrainSettingsButton";
@@ -15,7 +15,8 @@ export function Toolbar() {
   const status = useStudio((s) => s.status);
   const valid = useStudio(selectValid);
   const pending = useStudio((s) => s.pending);
-  const can = toolbarState({ status, valid, pending });
+  const connected = useStudio((s) => s.connected);
+  const can = toolbarState({ status, valid, pending, connected });
   const run = (name: ActionName, args: Record<string, unknown> = {}) =>
     void controller.action(name, args);
   return (
@@ -93,7 +94,10 @@ export function StatusLine() {
   const actionError = useStudio((s) => s.actionError);
   const dismissed = useStudio((s) => s.dismissedError);
   const pending = useStudio((s) => s.pending);
-  const view = statusView(status, compile, metrics, actionError, dismissed);
+  const connected = useStudio((s) => s.connected);
+  const view = connected
+    ? statusView(status, compile, metrics, actionError, dismissed)
+    : CONNECTING_VIEW;
   return (
     <div
       className={`ms-statusline ms-tone-${view.tone}`}

@@ -17,7 +17,7 @@ import { History } from "./history/History";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { RunSheets } from "./runs";
-import { ActionSheet, ConflictSheet, DesignsSheet } from "./Sheets";
+import { ActionSheet, BootConflictSheet, ConflictSheet, DesignsSheet } from "./Sheets";
 import { TrainSettingsSheet } from "./settings/TrainSettingsSheet";
 import { SweepSheet } from "./sweep/SweepSheet";
 import { TrainingPanel } from "./training/TrainingPanel";
@@ -102,6 +102,7 @@ export function App({ fullscreen }: { fullscreen: boolean }) {
       <ActionSheet />
       <DesignsSheet />
       <ConflictSheet />
+      <BootConflictSheet />
       <MetaSheet />
       <RunSheets />
       <History />

@@ -12,6 +12,7 @@ export function Banners() {
   const result = useStudio(selectResult);
   const worker = useStudio((s) => s.worker);
   const conflict = useStudio((s) => s.doc.conflict);
+  const held = useStudio((s) => s.heldDesign !== null);
   const [open, setOpen] = useState(false);
   const groups = useMemo(() => groupIssues(result), [result]);
   const errors = groups.filter((g) => g.severity === "error");
@@ -40,6 +41,16 @@ export function Banners() {
           onClick={() => store.openSheet("conflict")}
         >
           Saved in another tab: tap to choose which version to keep.
+        </button>
+      )}
+      {held && (
+        <button
+          type="button"
+          className="ms-banner ms-banner-warning"
+          data-testid="banner-boot-conflict"
+          onClick={() => store.openSheet("boot-conflict")}
+        >
+          Changed while connecting: tap to choose which version to keep.
         </button>
       )}
       {(nErr > 0 || nWarn > 0) && (

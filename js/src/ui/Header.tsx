@@ -28,6 +28,8 @@ export function Header() {
   const undoable = useStudio((s) => canUndo(s.history));
   const redoable = useStudio((s) => canRedo(s.history));
   const saved = useStudio((s) => s.doc.revision);
+  const connected = useStudio((s) => s.connected);
+  const sync = connected ? source : "connecting";
   return (
     <header className="ms-header">
       <div className="ms-header-row">
@@ -49,8 +51,14 @@ export function Header() {
               {result ? formatMemory(result.estimatedMemory) : "–"}
             </span>
             <span
-              className={`ms-sync ms-sync-${source}`}
-              title={`validation: ${source}, revision ${saved}`}
+              className={`ms-sync ms-sync-${sync}`}
+              data-testid="sync-state"
+              data-sync={sync}
+              title={
+                connected
+                  ? `validation: ${source}, revision ${saved}`
+                  : `connecting to the kernel; validation: ${source}`
+              }
             />
           </span>
         </button>

@@ -1,4 +1,5 @@
-// The modal sheets: block actions (long-press), designs, and the save-conflict choice.
+// The modal sheets: block actions (long-press), designs, and the conflict choices (saved
+// elsewhere; changed while the page connected).
 import { type ReactNode, useState } from "react";
 import { duplicate, removeElements } from "../state/design";
 import type { DesignMeta } from "../types";
@@ -255,38 +256,88 @@ export function ConflictSheet() {
   const choose = (choice: "mine" | "theirs") =>
     void controller.command("resolve_conflict", { choice });
   return (
+    <ConflictChoice
+      testid="conflict"
+      title="Saved elsewhere"
+      mine={conflict.mine}
+      theirs={conflict.theirs}
+      labels={["Keep mine", "Load theirs"]}
+      onChoose={(mine) => choose(mine ? "mine" : "theirs")}
+    >
+      This design was saved in another tab (revision {conflict.current_revision}) after you started
+      editing. Your edits are not saved yet.
+    </ConflictChoice>
+  );
+}
+
+/** The design edited while the page connected, after the kernel's changed meanwhile. */
+export function BootConflictSheet() {
+  const { controller } = useStudioContext();
+  const held = useStudio((s) => s.heldDesign);
+  const kernel = useStudio((s) => s.history.present);
+  const sheet = useStudio((s) => s.sheet);
+  if (!held || sheet !== "boot-conflict") return null;
+  return (
+    <ConflictChoice
+      testid="boot-conflict"
+      title="Changed while connecting"
+      mine={held}
+      theirs={kernel}
+      labels={["Use mine", "Keep the kernel's"]}
+      onChoose={(mine) => controller.resolveHeld(mine ? "mine" : "kernel")}
+    >
+      The kernel's copy of this design changed while the page was connecting. The canvas shows the
+      kernel's; your edits from those seconds are not saved yet.
+    </ConflictChoice>
+  );
+}
+
+interface Counted {
+  components?: unknown[];
+  edges?: unknown[];
+}
+
+/** Two versions of a design, the user picks one: mine (primary) or the other. */
+function ConflictChoice(props: {
+  testid: string;
+  title: string;
+  mine: Counted;
+  theirs: Counted;
+  labels: [string, string];
+  onChoose: (mine: boolean) => void;
+  children: ReactNode;
+}) {
+  const { controller } = useStudioContext();
+  const { testid, mine, theirs, labels, onChoose } = props;
+  return (
     <Sheet
       open
       modal
-      testid="conflict-sheet"
-      title="Saved elsewhere"
+      testid={`${testid}-sheet`}
+      title={props.title}
       onClose={() => controller.store.openSheet(null)}
     >
-      <p className="ms-doc">
-        This design was saved in another tab (revision {conflict.current_revision}) after you
-        started editing. Your edits are not saved yet.
-      </p>
+      <p className="ms-doc">{props.children}</p>
       <p className="ms-muted">
-        Yours: {conflict.mine.components?.length ?? 0} blocks, {conflict.mine.edges?.length ?? 0}{" "}
-        connections · Theirs: {conflict.theirs.components?.length ?? 0} blocks,{" "}
-        {conflict.theirs.edges?.length ?? 0} connections
+        Yours: {mine.components?.length ?? 0} blocks, {mine.edges?.length ?? 0} connections ·
+        Theirs: {theirs.components?.length ?? 0} blocks, {theirs.edges?.length ?? 0} connections
       </p>
       <div className="ms-actions-row">
         <button
           type="button"
           className="ms-btn ms-btn-primary"
-          data-testid="conflict-mine"
-          onClick={() => choose("mine")}
+          data-testid={`${testid}-mine`}
+          onClick={() => onChoose(true)}
         >
-          Keep mine
+          {labels[0]}
         </button>
         <button
           type="button"
           className="ms-btn"
-          data-testid="conflict-theirs"
-          onClick={() => choose("theirs")}
+          data-testid={`${testid}-theirs`}
+          onClick={() => onChoose(false)}
         >
-          Load theirs
+          {labels[1]}
         </button>
       </div>
     </Sheet>

@@ -14,8 +14,13 @@ Times are taken inside the page (``performance.now()`` from the navigation's sta
 on every animation frame), so the browser driver adds nothing:
 - *drawn*: the design's blocks on screen, in the studio or in the notebook's preview of
   the design (stock: the button on screen);
-- *usable*: drawn, and the header shows the kernel's validation (param count of record).
-Prints medians per server and the ratios, plus the widget bundle's size and gzip size.
+- *usable*: the studio is mounted (its canvas shows the blocks) and the header shows a
+  param count validated for the current design, locally (the worker) or by the kernel:
+  the page can be edited (served app: possibly before the kernel's widget connects);
+- *synced*: usable, and the header shows the kernel's validation (``.ms-sync-kernel``).
+Stock Voilà's three are the button on screen. Also noted: *kernel_ws*, when the page's
+kernel websocket opened. Prints medians per server and the ratios, plus the sizes (raw and
+gzip) of the widget bundle and of the served app's bundle (entry, chunks and stylesheet).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from bench_roundtrip import LAUNCH_ARGS, wait_http  # noqa: E402
 from voila_server import free_port, launch, stop  # noqa: E402
 
+from modelstudio_widget.app_static import APP_DIR  # noqa: E402
 from modelstudio_widget.store import Store  # noqa: E402
 
 STATIC = ROOT / "modelstudio_widget" / "static"
@@ -46,25 +52,37 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
          "device_scale_factor": 3}
 OPEN_TIMEOUT_MS = 120_000
 
-#: What counts as drawn and usable, per server: CSS selectors that must all match.
+STUDIO = ["[data-testid=canvas] .react-flow__node",
+          "[data-testid=param-count][data-params]:not([data-params=''])"]
+#: What counts as drawn, usable and synced, per server: CSS selectors that must all match.
 PROBES: dict[str, dict[str, list[str]]] = {
     "serve": {
         # The studio's canvas, or the notebook's preview of the design (in the HTML).
         "drawn": ["[data-testid=canvas] .react-flow__node, "
                   "[data-testid=open-preview] [data-testid^=preview-block-]"],
-        "usable": ["[data-testid=canvas] .react-flow__node", ".ms-sync-kernel",
-                   "[data-testid=param-count][data-params]:not([data-params=''])"],
+        # The header's sync dot says whose validation the param count is (Header.tsx).
+        "usable": [*STUDIO, ".ms-sync-worker, .ms-sync-kernel"],
+        "synced": [*STUDIO, ".ms-sync-kernel"],
     },
-    "stock": {
-        "drawn": [".widget-button"],
-        "usable": [".widget-button"],
-    },
+    "stock": {name: [".widget-button"] for name in ("drawn", "usable", "synced")},
 }
+STAGES = ("drawn", "usable", "synced")
 
 # Runs before the page's own scripts on every navigation: notes the first frame at which
-# each probe's selectors all match.
+# each probe's selectors all match, and when the kernel's websocket opens.
 MARK_SCRIPT = """(probes) => {
   const marks = (window.__openMarks = {});
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      if (String(args[0]).includes("/api/kernels/")) {
+        this.addEventListener("open", () => {
+          if (marks.kernel_ws === undefined) marks.kernel_ws = performance.now();
+        });
+      }
+    }
+  };
   const tick = () => {
     const t = performance.now();
     let pending = false;
@@ -103,9 +121,8 @@ def launch_one_button(port: int, folder: Path) -> subprocess.Popen[bytes]:
     return proc
 
 
-def bundle_sizes() -> tuple[int, int]:
-    """(bytes, gzip bytes) of the widget's JavaScript, every chunk included."""
-    files = sorted(STATIC.glob("*.js"))
+def bundle_sizes(files: list[Path]) -> tuple[int, int]:
+    """(bytes, gzip bytes) of ``files``, together."""
     raw = sum(f.stat().st_size for f in files)
     zipped = sum(len(gzip.compress(f.read_bytes(), compresslevel=6)) for f in files)
     return raw, zipped
@@ -127,7 +144,7 @@ class Opener:
         page.on("websocket", on_socket)
 
     def _marks(self, page: Any) -> dict[str, float]:
-        page.wait_for_function("() => window.__openMarks && window.__openMarks.usable "
+        page.wait_for_function("() => window.__openMarks && window.__openMarks.synced "
                                "!== undefined", timeout=OPEN_TIMEOUT_MS)
         return page.evaluate("() => window.__openMarks")
 
@@ -171,6 +188,12 @@ def median(rows: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
 
+def row(marks: dict[str, float]) -> str:
+    ws = marks.get("kernel_ws")
+    return " ".join(f"{stage} {marks[stage]:6.0f}" for stage in STAGES) + (
+        f" kernel_ws {ws:6.0f}" if ws is not None else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--loads", type=int, default=5, help="cold loads (and reloads) per page")
@@ -202,9 +225,8 @@ def main() -> None:
                     cold, again = openers[name].cold_then_reload(browser)
                     results[name]["cold"].append(cold)
                     results[name]["reload"].append(again)
-                    print(f"  round {i + 1} {name:<5} cold drawn {cold['drawn']:6.0f} "
-                          f"usable {cold['usable']:6.0f} | reload drawn {again['drawn']:6.0f} "
-                          f"usable {again['usable']:6.0f} ms", flush=True)
+                    print(f"  round {i + 1} {name:<5} cold {row(cold)} | reload {row(again)} ms",
+                          flush=True)
                     time.sleep(args.settle_s)
             browser.close()
         time.sleep(args.settle_s)
@@ -215,17 +237,22 @@ def main() -> None:
         for proc in procs.values():
             stop(proc)
 
-    raw, zipped = bundle_sizes()
     print(f"\nopen the page, phone-emulated Chromium, median of {args.loads} alternating "
           "loads each (ms from navigation start)")
     for kind in ("cold", "reload"):
-        stock = median(results["stock"][kind], "usable")
-        drawn = median(results["serve"][kind], "drawn")
-        usable = median(results["serve"][kind], "usable")
-        print(f"  {kind:<6} stock voila one button {stock:6.0f}   model studio drawn "
-              f"{drawn:6.0f} ({drawn / stock:.2f}x)  usable {usable:6.0f} "
-              f"({usable / stock:.2f}x)")
-    print(f"  bundle: {raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
+        stock = median(results["stock"][kind], "synced")
+        studio = {stage: median(results["serve"][kind], stage) for stage in STAGES}
+        print(f"  {kind:<6} stock voila one button {stock:6.0f}   model studio " + "  ".join(
+            f"{stage} {t:6.0f} ({t / stock:.2f}x)" for stage, t in studio.items()))
+    raw, zipped = bundle_sizes(sorted(STATIC.glob("*.js")))
+    print(f"  widget bundle (widget.js): {raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
+    app_files = sorted([*APP_DIR.glob("*.js"), *APP_DIR.glob("*.css")])
+    if app_files:
+        raw, zipped = bundle_sizes(app_files)
+        print(f"  app bundle (static/app: {len(app_files)} files, entry + chunks + css): "
+              f"{raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
+    else:
+        print("  app bundle: not built (static/app/ is empty: npm run build)")
     for name, kernels in left.items():
         print(f"  {name}: {len(kernels)} kernel(s) running after the loads, "
               f"{left_mb[name]:.0f} MB")

@@ -7,7 +7,10 @@ HTML arrives, read-only, from the kernel's copy (so it is never stale and never 
 The studio opens over it (``.ms-app.ms-full`` is fixed over the whole page, one layer up)
 and removes it.
 
-No script, no request: inline SVG and a little CSS, every user string escaped.
+No script, no request: inline SVG and a little CSS, every user string escaped. Where the
+server serves the app's bundle as static files (``app_static``), ``OpenPreview(studio)``
+also puts the widget's state and the bundle's links into the HTML: the page's own module
+script then opens the studio, editable, before Voilà's scripts and the widget arrive.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import html
 import math
 from typing import Any
 
+from modelstudio_widget.app_static import AppBundle, boot_html, boot_traits, kernel_bundle
 from modelstudio_widget.design.catalog import catalog
+from modelstudio_widget.widget import ModelStudio
 
 #: The canvas card's size in canvas units (js/src/geometry.ts BLOCK_W, BLOCK_H).
 CARD_W = 224
@@ -109,11 +114,27 @@ PREVIEW_METADATA = {"modelstudio": "preview"}
 
 
 class OpenPreview:
-    """``display(OpenPreview(design))`` in a notebook: the preview as an HTML output, marked
-    for the app's Voila template."""
+    """``display(OpenPreview(studio))`` in the app notebook: the preview as an HTML output,
+    marked for the app's Voila template, with the studio's boot snapshot where the app's
+    bundle is served (``bundle``: this kernel's, by default). ``OpenPreview(design)``: the
+    preview of a design alone."""
 
-    def __init__(self, design: dict[str, Any]) -> None:
-        self.design = design
+    def __init__(self, studio: ModelStudio | dict[str, Any],
+                 bundle: AppBundle | None = None) -> None:
+        self.studio = studio
+        self.bundle = bundle or kernel_bundle()
+
+    @property
+    def design(self) -> dict[str, Any]:
+        if isinstance(self.studio, ModelStudio):
+            return self.studio.current_design
+        return self.studio
+
+    def html(self) -> str:
+        markup = preview_html(self.design)
+        if self.bundle is None or not isinstance(self.studio, ModelStudio):
+            return markup
+        return markup + boot_html(self.bundle, boot_traits(self.studio))
 
     def _repr_mimebundle_(self, **_kwargs: Any) -> tuple[dict[str, str], dict[str, Any]]:
-        return {"text/html": preview_html(self.design)}, dict(PREVIEW_METADATA)
+        return {"text/html": self.html()}, dict(PREVIEW_METADATA)

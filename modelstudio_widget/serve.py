@@ -10,6 +10,8 @@ On top of stock Voilà this:
 - sends a Content-Security-Policy that keeps every request on this server (no CDN);
 - points kernels at the workspace through ``$MODELSTUDIO_WORKSPACE``, and preheated ones
   (voila.json) at the address this server listens on (Voila assumes 127.0.0.1);
+- serves the app's bundle as static, immutable files (``app_static``) and tells kernels
+  where, so the page opens the studio before Voilà's scripts and the widget arrive;
 - frees a page's kernel when the page goes away: Voila's unload beacon carries the
   ``_xsrf`` cookie, which stock Voila never sets (voila issue 1458), except for a kernel
   that trains (a reloaded page follows its run; the watchdog ends it).
@@ -28,6 +30,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from modelstudio_widget.app_static import APP_DIR, URL_ENV_VAR, url_path
+from modelstudio_widget.app_static_handler import app_static_route
 from modelstudio_widget.preheat import APP_IP
 from modelstudio_widget.store import Store
 from modelstudio_widget.workspace import ENV_VAR, resolve_workspace
@@ -171,6 +175,15 @@ def enable_websocket_nodelay() -> None:
     VoilaKernelWebsocketHandler._modelstudio_nodelay = True  # type: ignore[attr-defined]
 
 
+def serve_app_static(app: Any, folder: Path = APP_DIR) -> None:
+    """Serve the app's bundle from ``folder`` beside Voilà's routes, and tell the kernels
+    (preheated ones too: they inherit this environment) its URL path. Voilà builds its
+    tornado app in ``start()``, its catch-all page route last: this rule goes first."""
+    voila_handlers = app.init_handlers
+    app.init_handlers = lambda: [app_static_route(app.server_url, folder), *voila_handlers()]
+    os.environ[URL_ENV_VAR] = url_path(app.base_url)
+
+
 def lan_address() -> str:
     """This machine's address on the local network (for the phone's URL), best effort."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -237,6 +250,7 @@ def serve(*, ip: str = "127.0.0.1", port: int = 8866, token: str | None = None,
     app = Voila()
     app.initialize(voila_argv(notebook, ip=ip, port=port, token=token,
                               open_browser=open_browser))
+    serve_app_static(app)
     headers = dict(app.tornado_settings.get("headers", {}))
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     app.tornado_settings = {**app.tornado_settings, "headers": headers}

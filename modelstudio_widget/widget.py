@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import anywidget
 import traitlets
 
+from modelstudio_widget.app_static import kernel_bundle, widget_assets
 from modelstudio_widget.design.catalog import catalog as catalog_data
 from modelstudio_widget.document import DesignDocument, DocumentError
 from modelstudio_widget.exporters.contract import FORMATS
@@ -73,8 +74,7 @@ class ModelStudio(anywidget.AnyWidget):
     ``fullscreen=True`` makes it take the whole page (the Voilà app).
     """
 
-    _esm = STATIC / "widget.js"
-    _css = STATIC / "widget.css"
+    _esm, _css = widget_assets(STATIC, kernel_bundle())  # the served app: a loader
 
     catalog = traitlets.Dict().tag(sync=True)
     design = traitlets.Any(None).tag(sync=True)

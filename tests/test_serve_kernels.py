@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
+import tornado.web
+from tornado_serving import fake_build, request, serving
 
 import modelstudio_widget as ms
 from modelstudio_widget import preheat
+from modelstudio_widget.app_static import URL_ENV_VAR, served_bundle
 from modelstudio_widget.serve import (
     APP_TEMPLATE,
     JUPYTER_DATA_DIR,
+    app_files,
     kernel_trains,
     query_ip,
+    serve_app_static,
     voila_argv,
 )
 from modelstudio_widget.store import Store
@@ -54,3 +60,35 @@ def test_the_app_template_is_named_and_shipped() -> None:
     folder = JUPYTER_DATA_DIR / "voila" / "templates" / APP_TEMPLATE
     assert json.loads((folder / "conf.json").read_text())["base_template"] == "lab"
     assert "extends 'voila/templates/lab/index.html.j2'" in (folder / "index.html.j2").read_text()
+
+
+@pytest.mark.parametrize("base_url", ["/", "/studio/"])
+def test_the_app_bundle_is_public_while_the_page_needs_the_token(
+        base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Voilà's own app as ``serve()`` sets it up (with a token, as off loopback), and its
+    tornado app as ``Voila.start()`` builds it, minus listening on the port."""
+    from voila.app import Voila
+
+    folder = tmp_path / "app"
+    manifest = fake_build(folder)
+    monkeypatch.chdir(tmp_path)  # no voila.json: no preheated kernel in this test
+    monkeypatch.setenv(URL_ENV_VAR, "")  # restored after the test
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)  # Voila's SIGTERM hook
+    app = Voila()
+    app.initialize([*voila_argv(app_files()[0], ip="127.0.0.1", port=1, token="sekrit",
+                                open_browser=False), f"--Voila.base_url={base_url}"])
+    serve_app_static(app, folder)
+    url = os.environ[URL_ENV_VAR]
+    assert url == base_url + "modelstudio/static/"
+    assert served_bundle(folder) is not None  # what a kernel with this environment sees
+    web = tornado.web.Application(**app.init_settings())
+    web.settings.update(app.tornado_settings)
+    web.add_handlers(".*$", app.init_handlers())
+    with serving(web) as port:
+        for name in (manifest["js"], manifest["css"], "manifest.json"):
+            status, headers, body = request(port, url + name)
+            assert status == 200, name
+            assert body == (folder / name).read_bytes()
+        assert request(port, url + "missing-1.js")[0] == 404  # not Voilà's page handler
+        status, headers, _ = request(port, base_url)
+        assert status == 302 and "/login" in headers["location"]

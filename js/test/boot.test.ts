@@ -249,23 +249,16 @@ test("a design the kernel changed while connecting wins; the page's is held and 
   assert.deepEqual(s.getState().heldDesign, mine);
 });
 
-test("Use mine sends the held design as a new edit", async () => {
-  const { controller, s, mine, real } = conflicted();
-  controller.resolveHeld("mine");
-  assert.equal(s.getState().sheet, null);
-  assert.equal(s.getState().heldDesign, null);
-  assert.deepEqual(s.design, mine);
-  assert.equal(s.getState().history.past.length, 1, "an undo step back to the kernel's");
-  await sleep(SYNC_DEBOUNCE_MS + 50);
-  assert.deepEqual(real.saves, [{ design: mine, design_seq: 6 }]);
-});
-
-test("Keep the kernel's drops the held design and sends nothing", async () => {
-  const { controller, s, kernels, real } = conflicted();
-  controller.resolveHeld("kernel");
-  assert.equal(s.getState().sheet, null);
-  assert.equal(s.getState().heldDesign, null);
-  assert.deepEqual(s.design, kernels);
-  await sleep(SYNC_DEBOUNCE_MS + 50);
-  assert.deepEqual(real.saves, []);
+test("the choice: Use mine sends the held design as a new edit, Keep the kernel's nothing", async () => {
+  for (const choice of ["mine", "kernel"] as const) {
+    const { controller, s, mine, kernels, real } = conflicted();
+    controller.resolveHeld(choice);
+    assert.equal(s.getState().sheet, null);
+    assert.equal(s.getState().heldDesign, null);
+    assert.deepEqual(s.design, choice === "mine" ? mine : kernels);
+    // "Use mine" is one undo step away from the kernel's design.
+    assert.equal(s.getState().history.past.length, choice === "mine" ? 1 : 0);
+    await sleep(SYNC_DEBOUNCE_MS + 50);
+    assert.deepEqual(real.saves, choice === "mine" ? [{ design: mine, design_seq: 6 }] : []);
+  }
 });

@@ -1,7 +1,8 @@
 // Floating banners over the canvas: validation issues grouped by severity and kind (tap
 // to expand, tap an issue to select its block), and notes about the checks themselves.
-import { useMemo, useState } from "react";
+import { type ReactNode, useMemo, useState } from "react";
 import { groupIssues, shownValidation } from "../state/selectors";
+import type { Sheet } from "../state/store";
 import { useStudio, useStudioContext } from "./context";
 
 const selectResult = (s: Parameters<typeof shownValidation>[0]) => shownValidation(s).result;
@@ -34,24 +35,14 @@ export function Banners() {
         </div>
       )}
       {conflict && (
-        <button
-          type="button"
-          className="ms-banner ms-banner-warning"
-          data-testid="banner-conflict"
-          onClick={() => store.openSheet("conflict")}
-        >
+        <ChoiceBanner testid="banner-conflict" sheet="conflict">
           Saved in another tab: tap to choose which version to keep.
-        </button>
+        </ChoiceBanner>
       )}
       {held && (
-        <button
-          type="button"
-          className="ms-banner ms-banner-warning"
-          data-testid="banner-boot-conflict"
-          onClick={() => store.openSheet("boot-conflict")}
-        >
+        <ChoiceBanner testid="banner-boot-conflict" sheet="boot-conflict">
           Changed while connecting: tap to choose which version to keep.
-        </button>
+        </ChoiceBanner>
       )}
       {(nErr > 0 || nWarn > 0) && (
         <div
@@ -110,5 +101,20 @@ export function Banners() {
         </div>
       )}
     </div>
+  );
+}
+
+/** Two versions wait for the user's choice: the banner reopens the sheet that asks. */
+function ChoiceBanner(props: { testid: string; sheet: Sheet; children: ReactNode }) {
+  const { store } = useStudioContext().controller;
+  return (
+    <button
+      type="button"
+      className="ms-banner ms-banner-warning"
+      data-testid={props.testid}
+      onClick={() => store.openSheet(props.sheet)}
+    >
+      {props.children}
+    </button>
   );
 }

@@ -14,7 +14,7 @@ import {
   setProp,
 } from "../src/state/design";
 import { canRedo, canUndo, initHistory, push, redo, undo } from "../src/state/history";
-import { groupIssues, issuesByBlock, shownValidation } from "../src/state/selectors";
+import { groupIssues, issuesByBlock, shownValidation, syncView } from "../src/state/selectors";
 import { StudioStore } from "../src/state/store";
 import type { Design, ValidationResult } from "../src/types";
 import { stepValue } from "../src/ui/controls";
@@ -202,4 +202,27 @@ test("issues group by severity then code; blocks take their worst state; the ker
   assert.equal(shownValidation(s.getState()).source, "worker");
   s.set({ worker: "failed" });
   assert.equal(shownValidation(s.getState()).source, "stale");
+});
+
+test("the sync dot: the validation's source; while connecting, never the kernel's", () => {
+  const r: ValidationResult = {
+    valid: true,
+    paramCount: 0.001,
+    params: 1000,
+    estimatedMemory: 1,
+    errors: [],
+    seq: 4,
+  };
+  // The snapshot's validation is the kernel's answer for this seq: of record once connected.
+  const s = new StudioStore({ seq: 4, kernel: r, connected: false });
+  assert.deepEqual(syncView(s.getState()), {
+    sync: "connecting",
+    className: "ms-sync ms-sync-connecting",
+  });
+  s.set({ local: { ...r, seq: 4 }, worker: "ok" });
+  assert.equal(syncView(s.getState()).className, "ms-sync ms-sync-connecting ms-sync-worker");
+  s.set({ worker: "failed" });
+  assert.equal(syncView(s.getState()).className, "ms-sync ms-sync-connecting");
+  s.set({ connected: true, worker: "ok" });
+  assert.deepEqual(syncView(s.getState()), { sync: "kernel", className: "ms-sync ms-sync-kernel" });
 });

@@ -19,6 +19,24 @@ export function shownValidation(s: StudioState): ShownValidation {
   return { result: null, source: "none" };
 }
 
+export interface SyncView {
+  /** "connecting" while the page waits for the kernel's widget, else the validation's source. */
+  sync: ShownValidation["source"] | "connecting";
+  /** The dot's classes: `ms-sync-<sync>`, and while connecting `ms-sync-worker` too once
+   * the worker has checked the design on screen (the page is validated, locally). */
+  className: string;
+}
+
+export function syncView(s: StudioState): SyncView {
+  const { source } = shownValidation(s);
+  if (s.connected) return { sync: source, className: `ms-sync ms-sync-${source}` };
+  const local = s.worker !== "failed" && s.local !== null && s.local.seq === s.seq;
+  return {
+    sync: "connecting",
+    className: `ms-sync ms-sync-connecting${local ? " ms-sync-worker" : ""}`,
+  };
+}
+
 export interface BlockIssues {
   state: BlockState;
   issues: Issue[];

@@ -1,7 +1,7 @@
 // The header: design name (opens the designs sheet), live size, undo/redo, and the
 // toolbar whose buttons send kernel commands (compile, train, stop, export).
 import { canRedo, canUndo } from "../state/history";
-import { shownValidation } from "../state/selectors";
+import { shownValidation, syncView } from "../state/selectors";
 import { StatusLine, Toolbar } from "./Actions";
 import { IconButton } from "./buttons";
 import { useStudio, useStudioContext } from "./context";
@@ -28,8 +28,8 @@ export function Header() {
   const undoable = useStudio((s) => canUndo(s.history));
   const redoable = useStudio((s) => canRedo(s.history));
   const saved = useStudio((s) => s.doc.revision);
-  const connected = useStudio((s) => s.connected);
-  const sync = connected ? source : "connecting";
+  const sync = useStudio((s) => syncView(s).sync);
+  const syncClass = useStudio((s) => syncView(s).className);
   return (
     <header className="ms-header">
       <div className="ms-header-row">
@@ -51,11 +51,11 @@ export function Header() {
               {result ? formatMemory(result.estimatedMemory) : "–"}
             </span>
             <span
-              className={`ms-sync ms-sync-${sync}`}
+              className={syncClass}
               data-testid="sync-state"
               data-sync={sync}
               title={
-                connected
+                sync !== "connecting"
                   ? `validation: ${source}, revision ${saved}`
                   : `connecting to the kernel; validation: ${source}`
               }

@@ -262,3 +262,27 @@ test("the choice: Use mine sends the held design as a new edit, Keep the kernel'
     assert.deepEqual(real.saves, choice === "mine" ? [{ design: mine, design_seq: 6 }] : []);
   }
 });
+
+test("held edits never land on another design: opened by the kernel, they go, with a word", () => {
+  const { s, real } = conflicted();
+  real.values.design = { ...design, id: "d2", name: "Other" };
+  real.values.design_seq = 9;
+  real.kernelSet("doc", { ...traits().doc, design_id: "d2", load_seq: 2 });
+  assert.equal(s.design.id, "d2");
+  assert.equal(s.getState().heldDesign, null);
+  assert.equal(s.getState().sheet, null);
+  assert.equal(s.getState().toast?.tone, "error");
+  assert.match(s.getState().toast?.text ?? "", /while connecting were to “D”/);
+  // At the hand-over already: the kernel's page shows another design than the snapshot's.
+  const { doc, win } = page(bootJson());
+  const { mounts, mount } = recorder();
+  boot(doc, win, mount);
+  const other = mounts[0].controller.store;
+  other.edit((d) => addBlock(d, catalog, "x_block", { x: 0, y: 0 }).design);
+  const kernel = new FakeModel({ ...traits(), design: { ...design, id: "d3" }, design_seq: 3 });
+  bootRender(win, mount)({ model: kernel, el: {} as HTMLElement });
+  assert.equal(other.design.id, "d3");
+  assert.equal(other.getState().heldDesign, null);
+  assert.equal(other.getState().sheet, null);
+  assert.deepEqual(kernel.saves, []);
+});

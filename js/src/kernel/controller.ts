@@ -174,7 +174,8 @@ export class StudioController {
     this.loadFromKernel();
     if (handover.heldDesign === undefined) return;
     this.store.set({ heldDesign: handover.heldDesign as Design });
-    this.store.openSheet("boot-conflict");
+    this.dropHeldOfOtherDesign();
+    if (this.store.getState().heldDesign) this.store.openSheet("boot-conflict");
   }
 
   /** The boot conflict's answer: the held design as a new edit ("mine"), or dropped. */
@@ -300,6 +301,20 @@ export class StudioController {
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = null;
     this.store.load(design, seq);
+    this.dropHeldOfOtherDesign();
+  }
+
+  /** Edits held for the boot conflict apply to their own design only: when the page holds
+   * another one (the kernel opened it), they go, and the page says so. */
+  private dropHeldOfOtherDesign(): void {
+    const held = this.store.getState().heldDesign;
+    if (!held || held.id === this.store.design.id) return;
+    this.store.set({ heldDesign: null });
+    if (this.store.getState().sheet === "boot-conflict") this.store.openSheet(null);
+    this.store.toast(
+      `The edits made while connecting were to “${held.name}”, which is no longer open: not saved.`,
+      "error",
+    );
   }
 
   private onStoreChange(): void {

@@ -3,22 +3,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StudioController, SYNC_DEBOUNCE_MS } from "../src/kernel/controller";
 import { addBlock } from "../src/state/design";
-import type { ValidationResult } from "../src/types";
 import { ValidationClient } from "../src/validation/client";
 import { blockType, testCatalog } from "./catalogs";
-import { FakeModel } from "./fake_model";
+import { FakeModel, ok } from "./fake_model";
 
 const catalog = testCatalog([blockType("x_block", "input", { label: "X" })]);
 
 const design = { schema_version: 1, id: "d1", name: "D", meta: {}, components: [], edges: [] };
-const ok = (params: number, seq: number): ValidationResult => ({
-  valid: true,
-  paramCount: params / 1e6,
-  params,
-  estimatedMemory: 1,
-  errors: [],
-  seq,
-});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function makeModel() {

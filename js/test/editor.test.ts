@@ -19,6 +19,7 @@ import { StudioStore } from "../src/state/store";
 import type { Design, ValidationResult } from "../src/types";
 import { stepValue } from "../src/ui/controls";
 import { middle, rateProp, SINK, SOURCE, testCatalog, widthProp } from "./catalogs";
+import { ok } from "./fake_model";
 
 const catalog = testCatalog([
   SOURCE,
@@ -205,14 +206,7 @@ test("issues group by severity then code; blocks take their worst state; the ker
 });
 
 test("the sync dot: the validation's source; while connecting, never the kernel's", () => {
-  const r: ValidationResult = {
-    valid: true,
-    paramCount: 0.001,
-    params: 1000,
-    estimatedMemory: 1,
-    errors: [],
-    seq: 4,
-  };
+  const r = ok(1000, 4);
   // The snapshot's validation is the kernel's answer for this seq: of record once connected.
   const s = new StudioStore({ seq: 4, kernel: r, connected: false });
   assert.deepEqual(syncView(s.getState()), {

@@ -1,6 +1,17 @@
 // A fake anywidget model for node tests: traits, saves, sent messages and listeners, and
 // every call in order (`calls`), so a test can check what reached "the kernel" and when.
 import type { WidgetModel } from "../src/kernel/bridge";
+import type { ValidationResult } from "../src/types";
+
+/** A valid design's validation result (as the kernel or the worker gives it). */
+export const ok = (params: number, seq: number): ValidationResult => ({
+  valid: true,
+  paramCount: params / 1e6,
+  params,
+  estimatedMemory: 1,
+  errors: [],
+  seq,
+});
 
 export class FakeModel implements WidgetModel {
   values: Record<string, unknown>;

@@ -51,10 +51,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 BOOT_ID = "ms-boot"
 BOOT_VERSION = 1
-#: A script element ends at "</script" and HTML reads "<!--" in it; JSON may say each of
-#: these characters as a \\u escape instead (U+2028/9: old JavaScript parsers' line ends).
 #: Synced traits every widget has (layout, the model's and view's names): not the studio's.
 WIDGET_TRAITS = frozenset(ipywidgets.DOMWidget.class_trait_names(sync=True))
+#: A script element ends at "</script" and HTML reads "<!--" in it; JSON may say each of
+#: these characters as a \u escape instead (U+2028/9: old JavaScript parsers' line ends).
 SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
 

@@ -2,9 +2,9 @@
 // - widget.js + widget.css: one file each, the widget's `_esm`/`_css` in JupyterLab and
 //   plain Voila;
 // - app/: the served app's entry, app-<hash>.js (ESM, its lazy parts in chunk-<hash>.js
-//   beside it), app-<hash>.css and manifest.json ({"js", "css"}: file names), which the
-//   page's HTML links and the kernel's `_esm` loader imports (issue 13's contract). Names
-//   carry content hashes, so they can be cached for good.
+//   beside it), app-<hash>.css and manifest.json ({"js", "css", "preload"}: file names),
+//   which the page's HTML links and the kernel's `_esm` loader imports (issue 13's
+//   contract). Names carry content hashes, so they can be cached for good.
 //
 // The validation worker is bundled on its own (an IIFE), then each bundle imports its
 // source text through the virtual module "virtual:worker-source" and starts it from a Blob
@@ -50,8 +50,14 @@ const workerSource = {
   },
 };
 
-/** esbuild plugin: after each app build, manifest.json names the entry and its stylesheet,
- * and files of earlier builds leave the folder. */
+/**
+ * esbuild plugin: after each app build, manifest.json names the entry, its stylesheet and
+ * the chunks the entry imports statically (for the page to preload, so that they are not
+ * found only once the entry has arrived), and files of earlier builds leave the folder.
+ * The entry's stylesheet holds the CSS of the lazy parts too (esbuild bundles what the
+ * whole import graph imports), so their own chunk-<hash>.css files, which nothing loads,
+ * are dropped.
+ */
 const appManifest = {
   name: "app-manifest",
   setup(build) {
@@ -61,11 +67,20 @@ const appManifest = {
       const outputs = Object.entries(result.metafile.outputs);
       const [entry, meta] = outputs.find(([, o]) => o.entryPoint) ?? [];
       if (!entry) return;
-      const manifest = { js: path.basename(entry), css: path.basename(meta.cssBundle ?? "") };
-      const current = new Set(outputs.map(([file]) => path.basename(file)));
-      current.add("manifest.json");
+      const manifest = {
+        js: path.basename(entry),
+        css: path.basename(meta.cssBundle ?? ""),
+        preload: meta.imports
+          .filter((i) => i.kind === "import-statement" && !i.external)
+          .map((i) => path.basename(i.path)),
+      };
+      const keep = new Set(
+        outputs.map(([file]) => path.basename(file)).filter((f) => !f.endsWith(".css")),
+      );
+      keep.add(manifest.css);
+      keep.add("manifest.json");
       for (const name of await readdir(dir)) {
-        if (!current.has(name)) await rm(path.join(dir, name), { force: true });
+        if (!keep.has(name)) await rm(path.join(dir, name), { force: true });
       }
       await writeFile(path.join(dir, "manifest.json"), `${JSON.stringify(manifest)}\n`);
     });

@@ -7,19 +7,21 @@ import { GRID } from "../geometry";
 import { moveBlocks, removeElements } from "../state/design";
 import type { Position } from "../types";
 import { Banners } from "./Banner";
-import { CompareSheet } from "./compare/CompareSheet";
 import { useStudio, useStudioContext } from "./context";
 import { MetaSheet } from "./DesignSheets";
-import { EvaluateSheets } from "./evaluate/EvaluateSheets";
 import { keepFromHost, useFocusHome } from "./focus";
 import { Header } from "./Header";
-import { History } from "./history/History";
 import { Inspector } from "./Inspector";
+import {
+  CompareSheet,
+  EvaluateSheets,
+  History,
+  RunSheets,
+  SweepSheet,
+  TrainSettingsSheet,
+} from "./LazySheets";
 import { Palette } from "./Palette";
-import { RunSheets } from "./runs";
 import { ActionSheet, BootConflictSheet, ConflictSheet, DesignsSheet } from "./Sheets";
-import { TrainSettingsSheet } from "./settings/TrainSettingsSheet";
-import { SweepSheet } from "./sweep/SweepSheet";
 import { TrainingPanel } from "./training/TrainingPanel";
 
 const ARROWS: Record<string, [number, number]> = {

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from bench_roundtrip import LAUNCH_ARGS, wait_http  # noqa: E402
 from voila_server import free_port, launch, stop  # noqa: E402
 
-from modelstudio_widget.app_static import APP_DIR  # noqa: E402
+from modelstudio_widget.app_static import APP_DIR, MANIFEST  # noqa: E402
 from modelstudio_widget.store import Store  # noqa: E402
 
 STATIC = ROOT / "modelstudio_widget" / "static"
@@ -252,6 +252,11 @@ def main() -> None:
         raw, zipped = bundle_sizes(app_files)
         print(f"  app bundle (static/app: {len(app_files)} files, entry + chunks + css): "
               f"{raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
+        manifest = json.loads((APP_DIR / MANIFEST).read_text())
+        first = [manifest["js"], manifest["css"], *manifest.get("preload", [])]
+        raw, zipped = bundle_sizes([APP_DIR / name for name in first])
+        print(f"    of which before the studio shows (entry, css, {len(first) - 2} preloaded "
+              f"chunks): {raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
     else:
         print("  app bundle: not built (static/app/ is empty: npm run build)")
     for name, kernels in left.items():

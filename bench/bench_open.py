@@ -14,9 +14,9 @@ Times are taken inside the page (``performance.now()`` from the navigation's sta
 on every animation frame), so the browser driver adds nothing:
 - *drawn*: the design's blocks on screen, in the studio or in the notebook's preview of
   the design (stock: the button on screen);
-- *usable*: the studio is mounted (its canvas shows the blocks) and the header shows a
-  param count validated for the current design, locally (the worker) or by the kernel:
-  the page can be edited (served app: possibly before the kernel's widget connects);
+- *usable*: the studio is mounted (its canvas shows the blocks) and the header shows the
+  param count: the page can be edited (the served app: before the kernel's widget
+  connects, validated locally or as the page's boot snapshot says);
 - *synced*: usable, and the header shows the kernel's validation (``.ms-sync-kernel``).
 Stock Voilà's three are the button on screen. Also noted: *kernel_ws*, when the page's
 kernel websocket opened. Prints medians per server and the ratios, plus the sizes (raw and
@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from bench_roundtrip import LAUNCH_ARGS, wait_http  # noqa: E402
 from voila_server import free_port, launch, stop  # noqa: E402
 
-from modelstudio_widget.app_static import APP_DIR  # noqa: E402
+from modelstudio_widget.app_static import APP_DIR, MANIFEST  # noqa: E402
 from modelstudio_widget.store import Store  # noqa: E402
 
 STATIC = ROOT / "modelstudio_widget" / "static"
@@ -60,8 +60,9 @@ PROBES: dict[str, dict[str, list[str]]] = {
         # The studio's canvas, or the notebook's preview of the design (in the HTML).
         "drawn": ["[data-testid=canvas] .react-flow__node, "
                   "[data-testid=open-preview] [data-testid^=preview-block-]"],
-        # The header's sync dot says whose validation the param count is (Header.tsx).
-        "usable": [*STUDIO, ".ms-sync-worker, .ms-sync-kernel"],
+        # Whoever validated it (the worker, or the kernel's result in the page's boot
+        # snapshot): while connecting, the header's sync dot says "connecting" (Header.tsx).
+        "usable": STUDIO,
         "synced": [*STUDIO, ".ms-sync-kernel"],
     },
     "stock": {name: [".widget-button"] for name in ("drawn", "usable", "synced")},
@@ -251,6 +252,11 @@ def main() -> None:
         raw, zipped = bundle_sizes(app_files)
         print(f"  app bundle (static/app: {len(app_files)} files, entry + chunks + css): "
               f"{raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
+        manifest = json.loads((APP_DIR / MANIFEST).read_text())
+        first = [manifest["js"], manifest["css"], *manifest.get("preload", [])]
+        raw, zipped = bundle_sizes([APP_DIR / name for name in first])
+        print(f"    of which before the studio shows (entry, css, {len(first) - 2} preloaded "
+              f"chunks): {raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
     else:
         print("  app bundle: not built (static/app/ is empty: npm run build)")
     for name, kernels in left.items():

@@ -3,7 +3,8 @@ the page so that the studio opens before Voilà's scripts and the kernel's widge
 
 ``npm run build`` writes, beside the single-file ``static/widget.js`` (JupyterLab and plain
 Voilà keep using it), the folder ``static/app/``: a content-hashed ESM entry, its chunks
-and stylesheet, and ``manifest.json`` naming the entry and the stylesheet. ``modelstudio
+and stylesheet, and ``manifest.json`` naming the entry, the stylesheet and the chunks the
+entry imports statically (``preload``: optional). ``modelstudio
 serve`` serves that folder at ``<base_url>modelstudio/static/`` (immutable: a file's name
 changes exactly when its bytes do, so a reload fetches nothing) and tells its kernels that
 URL path through ``$MODELSTUDIO_APP_STATIC``. A kernel that has both (the variable and the
@@ -51,10 +52,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 BOOT_ID = "ms-boot"
 BOOT_VERSION = 1
-#: A script element ends at "</script" and HTML reads "<!--" in it; JSON may say each of
-#: these characters as a \\u escape instead (U+2028/9: old JavaScript parsers' line ends).
 #: Synced traits every widget has (layout, the model's and view's names): not the studio's.
 WIDGET_TRAITS = frozenset(ipywidgets.DOMWidget.class_trait_names(sync=True))
+#: A script element ends at "</script" and HTML reads "<!--" in it; JSON may say each of
+#: these characters as a \u escape instead (U+2028/9: old JavaScript parsers' line ends).
 SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -74,12 +75,13 @@ def url_path(base_url: str) -> str:
 
 @dataclass(frozen=True)
 class AppBundle:
-    """The built app as the page reaches it: the folder's URL path and the entry's and
-    stylesheet's file names (from the manifest)."""
+    """The built app as the page reaches it: the folder's URL path and the file names of
+    the entry, its stylesheet and the chunks it imports statically (from the manifest)."""
 
     url: str
     js: str
     css: str
+    preload: tuple[str, ...] = ()
 
     @property
     def js_url(self) -> str:
@@ -100,12 +102,16 @@ def served_bundle(folder: Path = APP_DIR,
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         js, css = manifest["js"], manifest["css"]
-    except (OSError, ValueError, TypeError, KeyError):
+        preload = tuple(manifest.get("preload", ()))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    names_ok = all(isinstance(n, str) and FILE_NAME_RE.match(n) for n in (js, css))
-    if not (names_ok and js.endswith(".js") and css.endswith(".css")):
+    names = (js, css, *preload)
+    if not all(isinstance(n, str) and FILE_NAME_RE.match(n) for n in names):
         return None
-    return AppBundle(url, js, css)
+    if not (js.endswith(".js") and css.endswith(".css")
+            and all(n.endswith(".js") for n in preload)):
+        return None
+    return AppBundle(url, js, css, preload)
 
 
 @functools.cache
@@ -158,10 +164,13 @@ def script_json(value: Any) -> str:
 
 
 def boot_html(bundle: AppBundle, traits: Mapping[str, Any]) -> str:
-    """The stylesheet, the boot snapshot and the app's module script, for the page's HTML.
-    The snapshot comes before the script: an async module may run as soon as it is loaded
-    (from the cache: at once), before the rest of the HTML is parsed."""
+    """The stylesheet, the entry's chunks to preload (fetched beside the entry, not only
+    once it has arrived), the boot snapshot and the app's module script, for the page's
+    HTML. The snapshot comes before the script: an async module may run as soon as it is
+    loaded (from the cache: at once), before the rest of the HTML is parsed."""
     snapshot = script_json({"version": BOOT_VERSION, "traits": dict(traits)})
-    return (f'<link rel="stylesheet" href="{bundle.css_url}">'
+    preloads = "".join(f'<link rel="modulepreload" href="{bundle.url}{name}">'
+                       for name in bundle.preload)
+    return (f'<link rel="stylesheet" href="{bundle.css_url}">{preloads}'
             f'<script type="application/json" id="{BOOT_ID}">{snapshot}</script>'
             f'<script type="module" async src="{bundle.js_url}"></script>')

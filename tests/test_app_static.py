@@ -112,8 +112,11 @@ def test_a_bundle_needs_the_url_variable_and_the_manifest(build: Any, tmp_path: 
     assert served_bundle(folder, {}) is None  # JupyterLab, plain voila
     assert served_bundle(tmp_path / "no-build", {URL_ENV_VAR: URL}) is None
     bundle = served_bundle(folder, {URL_ENV_VAR: URL})
-    assert bundle == AppBundle(URL, manifest["js"], manifest["css"])
+    assert bundle == AppBundle(URL, manifest["js"], manifest["css"], ("chunk-XY90zz00.js",))
     assert bundle.js_url == URL + manifest["js"] and bundle.css_url == URL + manifest["css"]
+    # "preload" is optional.
+    (folder / "manifest.json").write_text(json.dumps({"js": "a.js", "css": "a.css"}))
+    assert served_bundle(folder, {URL_ENV_VAR: URL}) == AppBundle(URL, "a.js", "a.css")
 
 
 @pytest.mark.parametrize("url", ["modelstudio/static/", "/modelstudio/static", "//evil.com/",
@@ -128,7 +131,12 @@ def test_an_odd_url_variable_means_no_bundle(build: Any, url: str) -> None:
                                       '{"js": "app.css", "css": "app.css"}',
                                       '{"js": "app.js", "css": "app.js"}',
                                       '{"js": "app.js"}', '{"js": 1, "css": "a.css"}',
-                                      '["app.js"]', "not json", ""])
+                                      '["app.js"]', "not json", "",
+                                      '{"js": "a.js", "css": "a.css", "preload": "c.js"}',
+                                      '{"js": "a.js", "css": "a.css", "preload": ["c.css"]}',
+                                      '{"js": "a.js", "css": "a.css", "preload": ["../c.js"]}',
+                                      '{"js": "a.js", "css": "a.css", "preload": [null]}',
+                                      '{"js": "a.js", "css": "a.css", "preload": 3}'])
 def test_an_odd_manifest_means_no_bundle(build: Any, manifest: str) -> None:
     folder = build[0]
     (folder / "manifest.json").write_text(manifest)
@@ -217,18 +225,18 @@ def studio(workspace: Path) -> ModelStudio:
 
 
 def test_the_page_gets_the_preview_the_snapshot_and_the_links(studio: ModelStudio) -> None:
-    bundle = AppBundle(URL, "app-1.js", "app-2.css")
+    bundle = AppBundle(URL, "app-1.js", "app-2.css", ("chunk-3.js", "chunk-4.js"))
     markup = OpenPreview(studio, bundle).html()
     assert markup.startswith(preview_html(studio.current_design))  # painted first, as before
     parsed = elements(markup)
-    tags = [(t, a.get("id") or a.get("type") or a.get("rel")) for t, a in parsed.tags
-            if t in ("link", "script")]
+    tags = [(t, a.get("id") or a.get("type") or a.get("rel"), a.get("href") or a.get("src"))
+            for t, a in parsed.tags if t in ("link", "script")]
     # The snapshot precedes the module: a cached module may run before the rest is parsed.
-    assert tags == [("link", "stylesheet"), ("script", "ms-boot"), ("script", "module")]
-    attrs = {a.get("id") or a.get("rel") or a.get("type"): a for t, a in parsed.tags
-             if t in ("link", "script")}
-    assert attrs["stylesheet"]["href"] == URL + "app-2.css"
-    assert attrs["module"]["src"] == URL + "app-1.js" and "async" in attrs["module"]
+    assert tags == [("link", "stylesheet", URL + "app-2.css"),
+                    ("link", "modulepreload", URL + "chunk-3.js"),
+                    ("link", "modulepreload", URL + "chunk-4.js"),
+                    ("script", "ms-boot", None), ("script", "module", URL + "app-1.js")]
+    assert "async" in parsed.tags[-1][1]
     boot = json.loads(parsed.scripts[0])
     assert boot["version"] == 1
     assert set(boot["traits"]) == STUDIO_TRAITS

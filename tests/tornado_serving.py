@@ -55,9 +55,10 @@ def request(port: int, path: str, method: str = "GET",
 
 def fake_build(folder: Path) -> dict[str, str]:
     """What ``npm run build`` writes into ``static/app/``, in miniature: an entry that
-    imports a chunk, a stylesheet and the manifest naming them. Returns the manifest."""
+    imports a chunk (to preload), a stylesheet and the manifest naming them. Returns the manifest."""
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"js": "app-AB12cd34.js", "css": "app-EF56gh78.css"}
+    manifest = {"js": "app-AB12cd34.js", "css": "app-EF56gh78.css",
+                "preload": ["chunk-XY90zz00.js"]}
     (folder / "chunk-XY90zz00.js").write_text("export const chunk = 1;\n")
     (folder / manifest["js"]).write_text(
         'import { chunk } from "./chunk-XY90zz00.js";\n'

@@ -4,6 +4,7 @@ the widget's loader, and the boot snapshot in the page's HTML."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from tornado_serving import fake_build, request, serving
 from modelstudio_widget import ModelStudio
 from modelstudio_widget.app_static import (
     IMMUTABLE,
+    MANIFEST,
     NO_CACHE,
     URL_ENV_VAR,
     URL_PATH_RE,
@@ -68,6 +70,36 @@ def test_files_are_served_with_their_type_and_cached_for_good(build: Any) -> Non
         assert status == 304 and body == b""
         status, headers, body = request(port, URL + manifest["js"], method="HEAD")
         assert status == 200 and body == b"" and headers["cache-control"] == IMMUTABLE
+
+
+def test_built_files_go_out_gzipped_to_a_client_that_accepts_it(build: Any) -> None:
+    folder, manifest = build
+    with serving(tornado.web.Application([app_static_route("/", folder)])) as port:
+        for name in (manifest["js"], manifest["css"]):
+            status, headers, body = request(port, URL + name,
+                                            headers={"Accept-Encoding": "br, gzip;q=0.9"})
+            assert status == 200 and headers["content-encoding"] == "gzip"
+            assert gzip.decompress(body) == (folder / name).read_bytes()
+            assert headers["cache-control"] == IMMUTABLE
+            assert headers["vary"] == "Accept-Encoding"
+            assert int(headers["content-length"]) == len(body)
+            assert request(port, URL + name, headers={
+                "Accept-Encoding": "gzip", "If-None-Match": headers["etag"]})[0] == 304
+            status, headers, body = request(port, URL + name, method="HEAD",
+                                            headers={"Accept-Encoding": "gzip"})
+            assert status == 200 and body == b"" and headers["content-encoding"] == "gzip"
+            # Without the header, the bytes as they are.
+            status, headers, body = request(port, URL + name)
+            assert "content-encoding" not in headers and body == (folder / name).read_bytes()
+        # A rebuilt file (new bytes under the same name in a test) is compressed anew.
+        name = manifest["js"]
+        (folder / name).write_text("export default { render: () => () => 2 };\n")
+        body = request(port, URL + name, headers={"Accept-Encoding": "gzip"})[2]
+        assert gzip.decompress(body) == (folder / name).read_bytes()
+        # The manifest is small and revalidated: never compressed.
+        _, headers, _ = request(port, URL + MANIFEST, headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in headers
+        assert request(port, URL + "../x.js", headers={"Accept-Encoding": "gzip"})[0] == 404
 
 
 def test_only_build_file_names_directly_in_the_folder_are_served(build: Any,

@@ -8,6 +8,9 @@ import { DeferredModel, type Handover } from "./kernel/deferred";
 
 export const BOOT_ELEMENT_ID = "ms-boot";
 export const BOOT_VERSION = 1;
+/** Fired on the window once the entry has run (booted or not): Voilà's scripts start then
+ * (modelstudio_widget/share/jupyter/voila/templates/modelstudio/index.html.j2). */
+export const BOOTED_EVENT = "modelstudio:booted";
 
 /** A studio on the page, as the entries need it. */
 export interface MountedStudio {
@@ -30,6 +33,8 @@ export interface Booted {
 /** Where the boot is kept: one per page, whichever copy of the entry runs. */
 export interface BootWindow {
   __modelstudioBoot?: Booted;
+  /** The entry has run (booted or not): what BOOTED_EVENT said, for a late listener. */
+  __modelstudioEntryRan?: boolean;
 }
 
 export type BootDocument = Pick<Document, "getElementById" | "createElement" | "body">;

@@ -102,6 +102,10 @@ class Phone:
         self.page.goto(self.url)
         self.page.wait_for_selector("[data-testid=canvas] .react-flow__node", timeout=60_000)
         self.wait_synced()
+        # A booted page queued its own resync and heartbeat before the kernel came: their
+        # replies are in before a test counts the replies to its own messages.
+        self.page.wait_for_function(
+            "() => document.querySelector('.ms-root').__studio.bridge.pending.size === 0")
         return self
 
     def reload(self) -> Phone:
@@ -127,11 +131,12 @@ class Phone:
             f"return {expr}; }}")
 
     def wait_synced(self, timeout: float = 15.0) -> None:
-        """Until the kernel has validated the page's current edit."""
+        """Until the kernel is connected and has validated the page's current edit (a
+        booted page's snapshot holds the kernel's validation of the design as it was)."""
         self.page.wait_for_function(
             "() => { const r = document.querySelector('.ms-root');"
             " const s = r && r.__studio && r.__studio.store.getState();"
-            " return s && s.kernel && s.kernel.seq === s.seq; }", timeout=timeout * 1000)
+            " return s && s.connected && s.kernel && s.kernel.seq === s.seq; }", timeout=timeout * 1000)
 
     def box(self, testid: str) -> dict[str, float]:
         b = self.page.get_by_test_id(testid).bounding_box()

@@ -14,6 +14,10 @@ conditions), and reports medians of
     python bench/bench_templates.py --seconds 8 --rounds 5 --templates tiny,transformer
     python bench/bench_templates.py --device cuda      # the GPU row (where CUDA is present)
     python bench/bench_templates.py --precision bfloat16
+    python bench/bench_templates.py --variant full='{"update_fraction": 1.0}'  # before/after
+
+A ``--variant LABEL=JSON`` (repeatable) adds a row per template trained with those
+``PPOConfig`` overrides, in the same alternating rounds as the defaults.
 
 One torch thread and OMP_NUM_THREADS=1, as the trainer uses by default.
 """
@@ -21,6 +25,7 @@ One torch thread and OMP_NUM_THREADS=1, as the trainer uses by default.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -36,9 +41,10 @@ BASELINE = "tiny"
 
 
 def measure(design: dict, seconds: float, device: str, precision: str = "float32",
-            seed: int = 0) -> dict[str, float]:
+            seed: int = 0, overrides: dict | None = None) -> dict[str, float]:
     """Train a fresh trainer for ``seconds`` of wall clock; moves/s and the update's share."""
-    trainer = PPOTrainer(design, PPOConfig(seed=seed, device=device, precision=precision))
+    trainer = PPOTrainer(design, PPOConfig(**{"seed": seed, "device": device,
+                                              "precision": precision, **(overrides or {})}))
     wall0, cpu0 = time.monotonic(), time.process_time()
     while time.monotonic() - wall0 < seconds:
         trainer.set_progress((time.monotonic() - wall0) / seconds)
@@ -58,20 +64,28 @@ def main() -> None:
     parser.add_argument("--templates", default=",".join(ms.templates()))
     parser.add_argument("--device", default="cpu", help='"cpu", "cuda", "cuda:N" or "auto"')
     parser.add_argument("--precision", default="float32", help='"float32" or "bfloat16"')
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL=JSON",
+                        help="also train each template with these PPOConfig overrides")
     args = parser.parse_args()
+    variants = {"": {}}
+    for v in args.variant:
+        label, _, overrides = v.partition("=")
+        variants[label] = json.loads(overrides)
     torch.set_num_threads(1)
     templates = ms.templates()
     names = [n for n in args.templates.split(",") if n]
     if BASELINE not in names:
         names.insert(0, BASELINE)
 
-    runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    rows = [(f"{n} {label}".strip(), n, over) for n in names
+            for label, over in variants.items()]
+    runs: dict[str, list[dict[str, float]]] = {row: [] for row, _, _ in rows}
     for r in range(args.rounds):
-        for name in names:
-            runs[name].append(measure(templates[name], args.seconds, args.device,
-                                      args.precision, seed=r))
-            last = runs[name][-1]
-            print(f"  round {r + 1} {name:<14}{last['wall_mps']:>10,.0f} moves/s wall "
+        for row, name, overrides in rows:
+            runs[row].append(measure(templates[name], args.seconds, args.device,
+                                     args.precision, seed=r, overrides=overrides))
+            last = runs[row][-1]
+            print(f"  round {r + 1} {row:<20}{last['wall_mps']:>10,.0f} moves/s wall "
                   f"{last['cpu_mps']:>10,.0f} moves/s cpu  update {last['update_share']:.0%}  "
                   f"({last['wall_s']:.1f} s)", flush=True)
 
@@ -81,11 +95,11 @@ def main() -> None:
     base_wall, base_cpu = med(BASELINE, "wall_mps"), med(BASELINE, "cpu_mps")
     print(f"\nTraining throughput on {args.device}, {args.precision} ({args.rounds} alternating "
           f"rounds of {args.seconds:.0f} s per template, medians, 1 torch thread)")
-    print(f"  {'template':<14}{'params':>9}{'moves/s':>10}{'(cpu)':>10}{'update':>8}"
+    print(f"  {'template':<20}{'params':>9}{'moves/s':>10}{'(cpu)':>10}{'update':>8}"
           f"{'x tiny':>8}{'(cpu)':>7}  per round (x tiny, wall)")
-    for name in names:
+    for name, _, _ in rows:
         ratios = [a["wall_mps"] / b["wall_mps"] for a, b in zip(runs[name], runs[BASELINE])]
-        print(f"  {name:<14}{runs[name][0]['params']:>9,}{med(name, 'wall_mps'):>10,.0f}"
+        print(f"  {name:<20}{runs[name][0]['params']:>9,}{med(name, 'wall_mps'):>10,.0f}"
               f"{med(name, 'cpu_mps'):>10,.0f}{med(name, 'update_share'):>8.0%}"
               f"{med(name, 'wall_mps') / base_wall:>8.2f}{med(name, 'cpu_mps') / base_cpu:>7.2f}"
               f"  {', '.join(f'{x:.2f}' for x in ratios)}")

@@ -5,7 +5,6 @@ the page's settings table (``settings``) reads these defaults and docs at widget
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -36,6 +35,8 @@ class PPOConfig:
     # mean score 7,638 / 7,810 vs 7,011 / 6,758; the 1024 tile in 21% / 22% vs 17% / 15%.
     update_epochs: int = 2
     """passes of minibatch updates over each rollout"""
+    update_fraction: float = 0.0
+    """share of each rollout an epoch trains on (0: sized to the design, less for big models)"""
     minibatch_size: int = TRAIN_BATCH
     """moves per gradient step (the memory estimate assumes this batch)"""
     clip_coef: float = 0.2
@@ -62,10 +63,6 @@ class PPOConfig:
     @property
     def batch_size(self) -> int:
         return self.num_envs * self.num_steps
-
-    def minibatches(self, steps: int) -> int:
-        """Gradient steps over a rollout of ``steps`` moves per game (all epochs)."""
-        return self.update_epochs * math.ceil(steps * self.num_envs / self.minibatch_size)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

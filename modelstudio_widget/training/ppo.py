@@ -1,7 +1,9 @@
 """PPO for compiled designs on the batched 2048 engine (CleanRL-style, top to bottom).
 
 One iteration = a rollout of ``num_steps`` moves in each of ``num_envs`` games, then
-``update_epochs`` passes of clipped-PPO minibatch updates over it. The loss is
+``update_epochs`` passes of clipped-PPO minibatch updates over it (each pass over a fresh
+random sample of it where the update is sized down for a large design: ``update_size``).
+The loss is
 
     policy (clipped surrogate) + vf_coef * value + -ent_coef * entropy
     + the design's load-balancing / z-losses (router coefficients)
@@ -42,6 +44,11 @@ from modelstudio_widget.game.engine import BatchedGame
 from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
 from modelstudio_widget.training.episodes import EpisodeStats
+from modelstudio_widget.training.update_size import (
+    minibatches,
+    resolve_update_fraction,
+    update_moves,
+)
 
 MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
 # Before the first update is timed, a minibatch (forward, backward, Adam) is guessed to cost
@@ -151,6 +158,8 @@ class PPOTrainer:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.learning_rate,
                                           eps=1e-5)
         self.sampler = torch.Generator().manual_seed(cfg.seed)
+        # After the optimizer: its first construction imports what the FLOP counter needs.
+        self.update_fraction = resolve_update_fraction(cfg, self.model, self.device)
         self.game = BatchedGame(cfg.num_envs, seed=cfg.seed)
         self.stats = EpisodeStats(cfg.score_window)
         self.global_step = 0  # moves played, all games together
@@ -181,7 +190,7 @@ class PPOTrainer:
         if per_minibatch is None:
             per_minibatch = (UPDATE_COST_GUESS * (self._step_cost or 0.0)
                              * cfg.minibatch_size / cfg.num_envs)
-        return cfg.minibatches(steps) * per_minibatch
+        return minibatches(cfg, steps * cfg.num_envs, self.update_fraction) * per_minibatch
 
     @torch.no_grad()
     def collect(self, steps: int | None = None, deadline: float | None = None) -> Rollout:
@@ -246,7 +255,8 @@ class PPOTrainer:
 
     # --- update --------------------------------------------------------------------------
     def update(self, r: Rollout, deadline: float | None = None) -> dict[str, float]:
-        """``update_epochs`` passes of minibatch steps over the rollout; none starts after
+        """``update_epochs`` passes of minibatch steps over the rollout (each over a fresh
+        sample of ``update_fraction`` of its moves); none starts after
         ``deadline`` (``time.monotonic()`` seconds). Returns the mean losses."""
         cfg, model = self.config, self.model
         adv, ret = self.advantages(r)
@@ -268,12 +278,13 @@ class PPOTrainer:
         count = 0
         order = torch.Generator().manual_seed(cfg.seed * 100_003 + self.iteration)
         size = len(b_obs)
+        sample = update_moves(size, self.update_fraction)
         # Near-equal minibatches (a full rollout splits exactly as before): a rollout cut
         # short never leaves a one-move remainder, whose advantage std would be NaN.
-        chunks = math.ceil(size / cfg.minibatch_size)
+        chunks = math.ceil(sample / cfg.minibatch_size)
         started = time.monotonic()
         for _ in range(cfg.update_epochs):
-            for mb in torch.randperm(size, generator=order).tensor_split(chunks):
+            for mb in torch.randperm(size, generator=order)[:sample].tensor_split(chunks):
                 if deadline is not None and time.monotonic() >= deadline:
                     break
                 mb = mb.to(self.device)

@@ -154,6 +154,7 @@ SETTINGS: tuple[Setting, ...] = (
     _ppo("ent_coef", "Entropy bonus", "ppo", 0, 0.1, 0.001),
     _ppo("update_epochs", "Epochs per rollout", "ppo", 1, 32, 1),
     _ppo("gae_lambda", "GAE lambda", "advanced", 0, 1, 0.01),
+    _ppo("update_fraction", "Rollout share trained", "advanced", 0, 1, 0.05),
     _ppo("clip_coef", "Clip range", "advanced", 0.01, 1, 0.01),
     _ppo("vf_coef", "Value loss weight", "advanced", 0, 10, 0.1),
     _ppo("max_grad_norm", "Gradient clip", "advanced", 0.01, 100, 0.1),

@@ -108,7 +108,7 @@ class NTupleEncoder(nn.Module):
         # Small random rows, not the zeros n-tuple networks start from: an all-zero stream
         # into the action output's LayerNorm and zero-bias ReLU trunk passes no gradient
         # back, so zero tables never leave zero (measured: 6 PPO iterations, 0 rows moved).
-        self.table = nn.Embedding(n_bases * size, d_model)
+        self.table = nn.Embedding(n_bases * size, d_model, sparse=True)
         nn.init.normal_(self.table.weight, std=0.02)
         self.register_buffer("cells", torch.tensor(cells), persistent=False)  # [I, 4]
         self.register_buffer("offsets", torch.tensor(table) * size, persistent=False)  # [I]

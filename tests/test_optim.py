@@ -77,10 +77,11 @@ def test_dense_models_keep_a_plain_adam() -> None:
     assert type(make_optimizer(model, 1e-3)) is torch.optim.Adam
 
 
-def test_the_tables_get_sparse_adam_and_only_touched_rows_move() -> None:
+def test_the_tables_get_lazy_adam_and_only_touched_rows_move() -> None:
     model = Pair(sparse=True)
     opt = make_optimizer(model, 1e-2)
-    assert isinstance(opt, SplitAdam) and sparse_parameters(model) == [model.table.weight]
+    assert isinstance(opt, SplitAdam) and isinstance(opt.sparse, optim.LazyAdam)
+    assert sparse_parameters(model) == [model.table.weight]
     before = model.table.weight.detach().clone()
     lin_before = model.lin.weight.detach().clone()
     for _ in range(3):
@@ -159,7 +160,7 @@ def test_an_older_single_adam_checkpoint_still_loads(tmp_path: Path) -> None:
     new.load_state_dict(torch.load(path, weights_only=True))
     assert isinstance(new.optimizer, SplitAdam)
     assert [g["lr"] for g in new.optimizer.param_groups] == [old.optimizer.param_groups[0]["lr"]] * 2
-    # Every parameter's moments carried over, the table's to SparseAdam.
+    # Every parameter's moments carried over, the table's to LazyAdam.
     (table,) = sparse_parameters(new.model)
     for p_old, p_new in zip(old.model.parameters(), new.model.parameters()):
         s_old = old.optimizer.state[p_old]
@@ -170,3 +171,18 @@ def test_an_older_single_adam_checkpoint_still_loads(tmp_path: Path) -> None:
         torch.testing.assert_close(s_new["exp_avg_sq"], s_old["exp_avg_sq"])
     new.train_iteration()  # and it trains on
     assert all(torch.isfinite(p).all() for p in new.model.parameters())
+
+
+def test_lazy_adam_steps_like_sparse_adam() -> None:
+    lazy, ref = Pair(sparse=True), Pair(sparse=True)
+    a = optim.LazyAdam([lazy.table.weight], lr=1e-2)
+    b = torch.optim.SparseAdam([ref.table.weight], lr=1e-2, eps=optim.ADAM_EPS)
+    for rows in (ROWS, ROWS[:3], torch.tensor([9, 0, 9])):
+        for model, opt in ((lazy, a), (ref, b)):
+            opt.zero_grad()
+            model.loss(rows).backward()
+            opt.step()
+    torch.testing.assert_close(lazy.table.weight, ref.table.weight)
+    state_a, state_b = a.state[lazy.table.weight], b.state[ref.table.weight]
+    assert state_a["step"] == state_b["step"] == 3
+    torch.testing.assert_close(state_a["exp_avg_sq"], state_b["exp_avg_sq"])

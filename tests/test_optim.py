@@ -159,7 +159,8 @@ def test_an_older_single_adam_checkpoint_still_loads(tmp_path: Path) -> None:
     new = PPOTrainer(ntuple_design(), small_config(seed=5))
     new.load_state_dict(torch.load(path, weights_only=True))
     assert isinstance(new.optimizer, SplitAdam)
-    assert [g["lr"] for g in new.optimizer.param_groups] == [old.optimizer.param_groups[0]["lr"]] * 2
+    lr = old.optimizer.param_groups[0]["lr"]
+    assert [g["lr"] for g in new.optimizer.param_groups] == [lr, lr * optim.TABLE_LR_SCALE]
     # Every parameter's moments carried over, the table's to LazyAdam.
     (table,) = sparse_parameters(new.model)
     for p_old, p_new in zip(old.model.parameters(), new.model.parameters()):

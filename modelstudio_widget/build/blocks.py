@@ -95,8 +95,8 @@ class NTupleEncoder(nn.Module):
     pattern sits (a policy needs the orientation that a symmetric sum would erase).
     A gather plus one constant incidence matmul: forward + backward at batch 512 took
     114 ms against 181 ms for ``nn.EmbeddingBag(mode="sum")`` over per-cell bags on this
-    CPU (most of either is the dense gradient of the table), and it exports to ONNX as
-    Gather + MatMul.
+    CPU (most of either was the table's dense gradient, which is now sparse: see
+    ``training/optim.py``), and it exports to ONNX as Gather + MatMul.
 
     Params: n_bases * classes**4 * d.
     """

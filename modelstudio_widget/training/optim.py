@@ -25,10 +25,10 @@ from torch import Tensor, nn
 
 ADAM_EPS = 1e-5
 #: Tables learn at this multiple of the trainer's learning rate (set_learning_rate keeps it).
-#: A row is read by few minibatches, so each visit must move it far. Measured on the ntuple
-#: template (PPO, 600 k moves, 300 games, mean score): x1 3,519 / 3,469 (seeds 0 / 1),
-#: x10 3,280, x30 6,116 / 4,148, x100 3,740; with the tables' 1e-3 init, x10 4,670 and
-#: x30 7,027.
+#: A row is read by few minibatches, so each visit must move it far. Measured on the
+#: tables-only ntuple design (PPO, 600 k moves, 300 games, mean score; tiny: 5,996 / 5,411):
+#: x1 3,519 / 3,469 (seeds 0 / 1), x10 3,280, x30 6,116 / 4,148, x100 3,740; with the
+#: tables' 1e-3 init, x10 4,670 and x30 7,027. README "What each template is worth".
 TABLE_LR_SCALE = 30.0
 
 

@@ -44,6 +44,7 @@ from modelstudio_widget.game.engine import BatchedGame
 from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
 from modelstudio_widget.training.episodes import EpisodeStats
+from modelstudio_widget.training.optim import clip_grad_norm, make_optimizer, set_learning_rate
 from modelstudio_widget.training.update_size import (
     minibatches,
     resolve_update_fraction,
@@ -155,8 +156,7 @@ class PPOTrainer:
         torch.manual_seed(cfg.seed)
         # Built on the CPU, then moved: the same seed gives the same weights on any device.
         self.model = (model if model is not None else build_model(design)).to(self.device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.learning_rate,
-                                          eps=1e-5)
+        self.optimizer = make_optimizer(self.model, cfg.learning_rate)
         self.sampler = torch.Generator().manual_seed(cfg.seed)
         # After the optimizer: its first construction imports what the FLOP counter needs.
         self.update_fraction = resolve_update_fraction(cfg, self.model, self.device)
@@ -304,7 +304,7 @@ class PPOTrainer:
                 loss = pg_loss + cfg.vf_coef * v_loss - cfg.ent_coef * entropy + router + aux_loss
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                clip_grad_norm(model.parameters(), cfg.max_grad_norm)
                 self.optimizer.step()
                 with torch.no_grad():
                     approx_kl = ((ratio - 1) - (new_logp - b_logprobs[mb])).mean()
@@ -350,8 +350,7 @@ class PPOTrainer:
         cfg = self.config
         frac = min(max(fraction, 0.0), 1.0)
         lr = cfg.learning_rate * (1 - frac * (1 - cfg.lr_final_fraction))
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
+        set_learning_rate(self.optimizer, lr)
 
     def train_iteration(self, deadline: float | None = None,
                         max_moves: int | None = None) -> dict[str, Any]:

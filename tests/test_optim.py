@@ -21,6 +21,7 @@ from modelstudio_widget.training.optim import (
     sparse_parameters,
 )
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.update_size import minibatches
 
 torch.set_num_threads(1)
 
@@ -167,7 +168,8 @@ def test_an_older_single_adam_checkpoint_still_loads(tmp_path: Path) -> None:
         s_old = old.optimizer.state[p_old]
         half = new.optimizer.sparse if p_new is table else new.optimizer.dense
         s_new = half.state[p_new]
-        assert int(s_new["step"]) == int(s_old["step"]) == SMALL.minibatches(SMALL.num_steps)
+        assert int(s_new["step"]) == int(s_old["step"]) == minibatches(
+            SMALL, SMALL.num_steps * SMALL.num_envs, new.update_fraction)
         torch.testing.assert_close(s_new["exp_avg"], s_old["exp_avg"])
         torch.testing.assert_close(s_new["exp_avg_sq"], s_old["exp_avg_sq"])
     new.train_iteration()  # and it trains on

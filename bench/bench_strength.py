@@ -61,6 +61,9 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=None)
     parser.add_argument("--skip-sb3", action="store_true")
     parser.add_argument("--skip-templates", action="store_true")
+    parser.add_argument("--skip-headline", action="store_true")
+    parser.add_argument("--templates", default="",
+                        help="comma-separated template names (default: all)")
     args = parser.parse_args()
     base = 20.0 if args.quick else 300.0
     seconds = args.seconds or (1800.0 if args.long else base)
@@ -72,15 +75,16 @@ def main() -> None:
     rule = "|---|---|" + "---|" * len(RATE_TILES)
 
     start = time.monotonic()
-    run, _, _ = train_template(ms.default_design(), seconds, workspace)
-    rows = [row(f"Model Studio PPO ({DEFAULT_TEMPLATE})", ms.evaluate(run, games=games))]
-    if not args.skip_sb3:
-        model, _ = sb3(seconds)
-        rows.append(row("SB3 PPO (MlpPolicy [256, 256])",
-                        play_games(sb3_policy(model), games=games)))
-    rows.append(row("random play", play_games(random_policy(0), games=games)))
-    print(f"\nAfter {seconds:.0f} s of training, {games} evaluation games")
-    print("\n".join([header, rule, *rows]), flush=True)
+    if not args.skip_headline:
+        run, _, _ = train_template(ms.default_design(), seconds, workspace)
+        rows = [row(f"Model Studio PPO ({DEFAULT_TEMPLATE})", ms.evaluate(run, games=games))]
+        if not args.skip_sb3:
+            model, _ = sb3(seconds)
+            rows.append(row("SB3 PPO (MlpPolicy [256, 256])",
+                            play_games(sb3_policy(model), games=games)))
+        rows.append(row("random play", play_games(random_policy(0), games=games)))
+        print(f"\nAfter {seconds:.0f} s of training, {games} evaluation games")
+        print("\n".join([header, rule, *rows]), flush=True)
 
     if args.skip_templates:
         return
@@ -88,7 +92,10 @@ def main() -> None:
     print("| template | params | moves/s | mean score | " +
           " | ".join(f"{t}" for t in RATE_TILES) + " |")
     print("|---|---|---|---|" + "---|" * len(RATE_TILES), flush=True)
+    wanted = set(filter(None, args.templates.split(",")))
     for name, design in ms.templates().items():
+        if wanted and name not in wanted:
+            continue
         run, rate, params = train_template(design, template_s, workspace)
         result = ms.evaluate(run, games=games)
         rates = result["max_tile_rates"]

@@ -11,7 +11,7 @@
 // URL at run time, so the page makes no extra request (and none to the network).
 // `--watch` rebuilds on change; `--dev` skips minification.
 
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -53,11 +53,23 @@ const workerSource = {
 /**
  * esbuild plugin: after each app build, manifest.json names the entry, its stylesheet and
  * the chunks the entry imports statically (for the page to preload, so that they are not
- * found only once the entry has arrived), and files of earlier builds leave the folder.
+ * found only once the entry has arrived), and every file it keeps (`files`). Files of
+ * earlier builds leave the folder, except the previous build's: a kernel started before
+ * a rebuild still names them in its page (app_static.kernel_bundle keeps its first look).
  * The entry's stylesheet holds the CSS of the lazy parts too (esbuild bundles what the
  * whole import graph imports), so their own chunk-<hash>.css files, which nothing loads,
  * are dropped.
  */
+/** The files the last build kept (none for a first build or an unreadable manifest). */
+async function previousFiles(manifestPath) {
+  try {
+    const files = JSON.parse(await readFile(manifestPath, "utf8")).files;
+    return Array.isArray(files) ? files.filter((f) => typeof f === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 const appManifest = {
   name: "app-manifest",
   setup(build) {
@@ -78,7 +90,9 @@ const appManifest = {
         outputs.map(([file]) => path.basename(file)).filter((f) => !f.endsWith(".css")),
       );
       keep.add(manifest.css);
-      keep.add("manifest.json");
+      manifest.files = [...keep].sort();
+      const previous = await previousFiles(path.join(dir, "manifest.json"));
+      for (const name of [...previous, "manifest.json"]) keep.add(name);
       for (const name of await readdir(dir)) {
         if (!keep.has(name)) await rm(path.join(dir, name), { force: true });
       }

@@ -247,12 +247,13 @@ def main() -> None:
             f"{stage} {t:6.0f} ({t / stock:.2f}x)" for stage, t in studio.items()))
     raw, zipped = bundle_sizes(sorted(STATIC.glob("*.js")))
     print(f"  widget bundle (widget.js): {raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
-    app_files = sorted([*APP_DIR.glob("*.js"), *APP_DIR.glob("*.css")])
-    if app_files:
+    if (APP_DIR / MANIFEST).is_file():
+        manifest = json.loads((APP_DIR / MANIFEST).read_text())
+        # The build's own files (the folder also keeps the previous build's).
+        app_files = [APP_DIR / name for name in manifest.get("files", [])]
         raw, zipped = bundle_sizes(app_files)
         print(f"  app bundle (static/app: {len(app_files)} files, entry + chunks + css): "
               f"{raw / 1024:.0f} KB, {zipped / 1024:.0f} KB gzip")
-        manifest = json.loads((APP_DIR / MANIFEST).read_text())
         first = [manifest["js"], manifest["css"], *manifest.get("preload", [])]
         raw, zipped = bundle_sizes([APP_DIR / name for name in first])
         print(f"    of which before the studio shows (entry, css, {len(first) - 2} preloaded "

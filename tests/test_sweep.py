@@ -95,10 +95,16 @@ def test_without_ray_the_error_says_how_to_install_it(monkeypatch: pytest.Monkey
 
 
 def test_ctrl_c_waits_until_a_trial_is_written() -> None:
+    # Python's own Ctrl+C handler, also where the runner started with SIGINT ignored (a
+    # shell's background job): then Python installs none.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     order = []
-    with pytest.raises(KeyboardInterrupt), interrupts_held():
-        os.kill(os.getpid(), signal.SIGINT)
-        order.append("written")
+    try:
+        with pytest.raises(KeyboardInterrupt), interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            order.append("written")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert order == ["written"]
 
 

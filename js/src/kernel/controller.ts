@@ -181,9 +181,14 @@ export class StudioController {
   /** The boot conflict's answer: the held design as a new edit ("mine"), or dropped. */
   resolveHeld(choice: "mine" | "kernel"): void {
     const held = this.store.getState().heldDesign;
+    this.dropHeld();
+    if (held && choice === "mine") this.store.edit(() => held);
+  }
+
+  /** No held edits, and no sheet asking about them. */
+  private dropHeld(): void {
     this.store.set({ heldDesign: null });
     if (this.store.getState().sheet === "boot-conflict") this.store.openSheet(null);
-    if (held && choice === "mine") this.store.edit(() => held);
   }
 
   /** Send a pending edit now (before a command that must see it). */
@@ -309,8 +314,7 @@ export class StudioController {
   private dropHeldOfOtherDesign(): void {
     const held = this.store.getState().heldDesign;
     if (!held || held.id === this.store.design.id) return;
-    this.store.set({ heldDesign: null });
-    if (this.store.getState().sheet === "boot-conflict") this.store.openSheet(null);
+    this.dropHeld();
     this.store.toast(
       `The edits made while connecting were to “${held.name}”, which is no longer open: not saved.`,
       "error",

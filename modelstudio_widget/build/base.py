@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from modelstudio_widget.build.blocks import AuxLossHead, Extras, MoELayer
+from modelstudio_widget.build.lookahead import NTupleValue
 from modelstudio_widget.build.valid import analyze_valid
 from modelstudio_widget.design.catalog import N_CELLS, N_TILE_VALUES
 from modelstudio_widget.design.estimate import estimate
@@ -37,9 +38,10 @@ class DynamicModelConfig:
         """Config of a valid design's analysis, with its (already counted) parameters."""
         layers = [n for n in a.nodes if n.type == "transformer_layer"]
         moes = [n for n in a.nodes if n.type == "moe_layer"]
+        # An n-tuple value output reads the board itself: no stream, width 0.
         widths = [n.width for n in a.nodes if n.type == "action_output"]
         return cls(
-            d_model=widths[0],
+            d_model=widths[0] if widths else 0,
             n_heads=max((n.props["n_heads"] for n in layers), default=0),
             n_layers=len(layers),
             n_experts=max((n.props["n_experts"] for n in moes), default=0),
@@ -105,6 +107,10 @@ class GameTransformer(nn.Module):
     def block_id(self, node: int) -> str:
         ids = self.component_ids
         return ids[node] if node < len(ids) else f"n{node}"
+
+    def lookahead(self) -> NTupleValue | None:
+        """The n-tuple value output when the design ends in one (trained by TD(0))."""
+        return next((m for m in self.modules() if isinstance(m, NTupleValue)), None)
 
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -28,6 +28,9 @@ from modelstudio_widget.design.catalog import (
     ntuple_instances,
 )
 
+# The look-ahead output lives in its own module; generated code names it ``blocks.NTupleValue``.
+from modelstudio_widget.build.lookahead import NTupleValue  # noqa: E402, F401
+
 AUX_OUTPUTS = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
 #: Standard deviation of the n-tuple tables' initial rows (NTupleEncoder says why).
 INIT_STD = 1e-3

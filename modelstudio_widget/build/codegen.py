@@ -122,6 +122,9 @@ def generate_source(a: Analysis) -> str:
             wire.append(f"h{i} = {module}({stream(i)}, extras)")
         elif n.type in ("load_balance_router", "grad_checkpoint"):
             wire.append(f"h{i} = {stream(i)}")  # configuration blocks: tokens pass through
+        elif n.type == "ntuple_value":
+            init.append(f"{module} = blocks.NTupleValue({_kwargs(n.type, n.props)})")
+            wire.append(f"logits, value = {module}(board)")
         elif n.type == "action_output":
             init.append(f"{module} = blocks.ActionOutput("
                         f"{_kwargs(n.type, n.props, d_model=str(n.width))})")
@@ -142,7 +145,7 @@ _ALLOWED_NODES = (
     ast.Name, ast.Constant, ast.Tuple, ast.BinOp, ast.Add, ast.Load, ast.Store,
 )
 _BLOCK_CLASSES = {"BoardEncoder", "NTupleEncoder", "TransformerLayer", "MoELayer", "AuxLossHead",
-                  "ActionOutput"}
+                  "ActionOutput", "NTupleValue"}
 _NAMES = {"self", "board", "extras", "blocks", "GameTransformer", "super", "logits", "value"}
 _ATTRS = _BLOCK_CLASSES | {"__init__"}
 _KWARGS = {p.name for b in BLOCKS for p in b.props} | {"node", "lb_coef", "z_coef", "d_model",

@@ -11,6 +11,9 @@ Port kinds:
 A ``board`` output wired into a ``tokens`` input gets an implicit learned tile + position
 embedding of the stream's width; an ``embedding`` block makes that choice explicit, and an
 ``ntuple`` block (role ``encoder`` too) reads the board through n-tuple lookup tables.
+A design ends in one ``output`` block: an ``action_output`` (policy and value heads,
+trained by PPO) or an ``ntuple_value`` (a look-ahead over the four moves' afterstates
+valued by n-tuple tables, trained by TD(0): ``training/td.py``).
 A block with several incoming edges receives the sum of its inputs.
 """
 
@@ -160,6 +163,11 @@ class BlockType:
     sets_width: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def reads_board(self) -> bool:
+        """Whether the block reads the raw board (so it has no stream width to agree on)."""
+        return bool(self.inputs) and self.inputs[0].accepts == ("board",)
+
     def prop(self, name: str) -> Prop | None:
         for p in self.props:
             if p.name == name:
@@ -297,6 +305,24 @@ BLOCKS: tuple[BlockType, ...] = (
         inputs=TOKENS_IN, outputs=TOKENS_OUT,
     ),
     BlockType(
+        "ntuple_value", "N-tuple value",
+        "Picks each move by looking one move ahead: the move's merge reward plus the value "
+        "of the board it leads to, read from n-tuple lookup tables (one number per row, "
+        "rows, columns and 2x2 squares with their symmetric copies). Trained by TD(0) on "
+        "afterstates, the method behind the strongest 2048 programs, not by PPO: an agent "
+        "that reaches 2048 within minutes.",
+        role="output", color="#0f766e",
+        props=(
+            Prop("tuples", "enum", "lines_squares", "lines: rows and columns; squares: the "
+                 "nine 2x2 squares; lines_squares: both (5 tables).",
+                 choices=tuple(NTUPLE_BASES)),
+            Prop("classes", "int", 16, "Tile classes a table tells apart: tiles above "
+                 "2^(classes - 1) share the last class (a table has classes^4 rows).",
+                 min=8, max=16, step=1),
+        ),
+        inputs=(Port("in", "board", accepts=("board",)),),
+    ),
+    BlockType(
         "action_output", "Action output",
         "Policy and value heads: 4 move logits (up, right, down, left) and a state value.",
         role="output", color="#ec4899",
@@ -311,6 +337,8 @@ BLOCKS: tuple[BlockType, ...] = (
 )
 
 BY_TYPE: dict[str, BlockType] = {b.type: b for b in BLOCKS}
+#: The block types a design may end in (exactly one of them).
+OUTPUT_TYPES: tuple[str, ...] = tuple(b.type for b in BLOCKS if b.role == "output")
 
 #: Design-level settings (``design["meta"]``): defaults that blocks inherit.
 META_PROPS: tuple[Prop, ...] = (
@@ -351,8 +379,8 @@ ERROR_CODES: dict[str, str] = {
     "TOP_K_EXCEEDS_EXPERTS": "top_k is larger than n_experts.",
     "D_MODEL_MISMATCH": "Connected blocks disagree on the stream width.",
     "MISSING_INPUT": "No board_input block.",
-    "MISSING_OUTPUT": "No action_output block.",
-    "TOO_MANY_OUTPUTS": "More than one action_output block.",
+    "MISSING_OUTPUT": "No output block (action_output or ntuple_value).",
+    "TOO_MANY_OUTPUTS": "More than one output block.",
     "CYCLE": "The graph has a cycle.",
     "UNREACHABLE": "A component is not reachable from a board input.",
     "TOO_LARGE": "The design exceeds the size budget.",

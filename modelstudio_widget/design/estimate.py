@@ -18,6 +18,9 @@ router floats per token and expert, ...) live in catalog.py, which the JS worker
                      an implicit embedding is a learned one
   n-tuple            2BI + TI                 I = 8 * tables tuple copies: their row
                                               indices and the cell-copy incidence matrix
+  n-tuple value      2 * 4BI                  the row indices of the four afterstates
+                                              (TD(0) trains it: no backward pass, but the
+                                              same budget formula keeps one rule)
   transformer layer  BT(8d + 2f + 2H)       norms, q/k/v, attention output, MLP
   MoE layer  dense   BT(2d + E(2f + d) + 16E)  every expert's hidden and output
              sparse  BT(2d + k(2f + 3d) + 16E) only the chosen (token, expert) pairs
@@ -62,6 +65,8 @@ def node_params(n: Node, implicit_embedding: bool = False) -> int:
         return tile + (N_CELLS * d if p["positional"] else 0)
     if n.type == "ntuple":
         return len(NTUPLE_BASES[p["tuples"]]) * p["classes"] ** NTUPLE_CELLS * d
+    if n.type == "ntuple_value":  # one number per table row
+        return len(NTUPLE_BASES[p["tuples"]]) * p["classes"] ** NTUPLE_CELLS
     if n.type == "transformer_layer":
         f = p["ff_mult"] * d
         return 4 * d * d + 2 * d * f + f + 9 * d
@@ -93,6 +98,9 @@ def node_activations(n: Node, batch: int, checkpointed: bool = False,
     if n.type == "ntuple":  # each tuple copy's row index, and the cell-copy incidence matrix
         copies = len(NTUPLE_BASES[p["tuples"]]) * len(NTUPLE_SYMMETRIES)
         return INDEX_FLOATS * b * copies + t * copies
+    if n.type == "ntuple_value":  # each afterstate's tuple-copy row indices
+        copies = len(NTUPLE_BASES[p["tuples"]]) * len(NTUPLE_SYMMETRIES)
+        return INDEX_FLOATS * b * N_ACTIONS * copies
     if n.type == "transformer_layer":
         f = p["ff_mult"] * d
         return b * t * (8 * d + 2 * f + 2 * p["n_heads"])

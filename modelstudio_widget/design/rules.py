@@ -29,6 +29,7 @@ from modelstudio_widget.design.catalog import (
     HARD_CAP,
     LIMITS,
     META_BY_NAME,
+    OUTPUT_TYPES,
     SCHEMA_VERSION,
     WARNING_CODES,
     BlockType,
@@ -266,13 +267,14 @@ def check_graph(c: Context) -> bool:
 
 def check_inputs_and_outputs(c: Context) -> tuple[int, int]:
     n_inputs = sum(1 for n in c.a.nodes if n.type == "board_input")
-    outputs = [n for n in c.a.nodes if n.type == "action_output"]
+    outputs = [n for n in c.a.nodes if n.type in OUTPUT_TYPES]
     if n_inputs == 0:
         c.err("MISSING_INPUT", "Add a Board input block: the network needs the board.")
     if not outputs:
-        c.err("MISSING_OUTPUT", "Add an Action output block: the network must choose a move.")
+        c.err("MISSING_OUTPUT", "Add an Action output (or N-tuple value) block: the network "
+              "must choose a move.")
     for extra in outputs[1:]:
-        c.err("TOO_MANY_OUTPUTS", f"{show(extra.id)}: a design has one Action output; "
+        c.err("TOO_MANY_OUTPUTS", f"{show(extra.id)}: a design has one output block; "
               "remove the others.", component_id=extra.id)
     return n_inputs, len(outputs)
 
@@ -323,7 +325,7 @@ def check_reachable(c: Context, n_inputs: int) -> list[bool]:
 def check_useful(c: Context, reached: list[bool], n_outputs: int) -> None:
     """Warn about reached blocks whose result flows into neither the output nor a head."""
     nodes = c.a.nodes
-    useful = [n.type in ("action_output", "aux_loss_head") for n in nodes]
+    useful = [n.type in (*OUTPUT_TYPES, "aux_loss_head") for n in nodes]
     queue = deque(i for i in range(len(nodes)) if useful[i])
     while queue:
         v = queue.popleft()
@@ -335,7 +337,7 @@ def check_useful(c: Context, reached: list[bool], n_outputs: int) -> None:
         for i, n in enumerate(nodes):
             if reached[i] and not useful[i]:
                 c.err("DOES_NOT_REACH_OUTPUT", f"{show(n.id)} leads nowhere: connect it "
-                      "towards the Action output (or delete it).", component_id=n.id)
+                      "towards the output (or delete it).", component_id=n.id)
 
 
 # --- widths ------------------------------------------------------------------------------
@@ -349,8 +351,8 @@ def check_widths(c: Context) -> bool:
             widths.width[i] = n.props["d_model"]
     widths_ok = True
     for u, v in c.a.edges:
-        if spec_of[v].role == "encoder":
-            continue  # reads the raw board: no width to agree on
+        if spec_of[v].reads_board:
+            continue  # no width to agree on
         clash = widths.union(u, v)
         if clash:
             widths_ok = False
@@ -363,7 +365,7 @@ def check_widths(c: Context) -> bool:
         w = widths.width[widths.find(i)]
         n.width = w if w is not None else c.meta["d_model"]
         if n.type == "board_input":
-            c.a.implicit_embedding[i] = any(spec_of[v].role != "encoder" for v in c.succ[i])
+            c.a.implicit_embedding[i] = any(not spec_of[v].reads_board for v in c.succ[i])
     return widths_ok
 
 

@@ -12,8 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-TEMPLATE_NAMES = ("tiny", "ntuple", "transformer", "moe", "checkpointed")
-DEFAULT_TEMPLATE = "tiny"
+TEMPLATE_NAMES = ("lookahead", "tiny", "ntuple", "transformer", "moe", "checkpointed")
+DEFAULT_TEMPLATE = "lookahead"
 
 
 @cache

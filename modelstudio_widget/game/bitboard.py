@@ -148,7 +148,7 @@ def moves_by_action(boards: Boards) -> tuple[Boards, Boards, npt.NDArray[np.bool
     return moved, stacked, legal
 
 
-def _line_rewards(words: Boards) -> npt.NDArray[np.int32]:
+def line_rewards(words: Boards) -> npt.NDArray[np.int32]:
     """Merge reward of moving each board's four 16-bit lines (rows of ``words``) left."""
     r = np.take(ROW_REWARD, words.view(np.uint16).reshape(*words.shape, 4), mode="clip")
     # Three adds of strided slices beat r.sum(axis=-1) several times over here.
@@ -167,7 +167,7 @@ def move_all(boards: npt.ArrayLike) -> tuple[Boards, npt.NDArray[np.int32], npt.
         ``legal`` bool[n, 4] whether the move changes the board.
     """
     moved, stacked, legal = moves_by_action(as_boards(boards))
-    axis_rewards = _line_rewards(stacked)  # [2, n]: (up/down, left/right)
+    axis_rewards = line_rewards(stacked)  # [2, n]: (up/down, left/right)
     return np.ascontiguousarray(moved.T), np.ascontiguousarray(axis_rewards[[0, 1, 0, 1]].T), legal
 
 
@@ -244,7 +244,7 @@ def pick_moves(
     new = moved.take(actions * n + boards_index)
     changed = legal.take(boards_index * 4 + actions)
     # Up/down (even actions) merge along the columns: the words of stacked[0].
-    rewards = _line_rewards(stacked.take((actions & 1) * n + boards_index))
+    rewards = line_rewards(stacked.take((actions & 1) * n + boards_index))
     return new, rewards, changed
 
 

@@ -37,6 +37,7 @@ from modelstudio_widget.game.bitboard import (
     as_boards,
     from_exponents,
     legal_moves,
+    line_rewards,
     max_exponent,
     move_all,
     moves_by_action,
@@ -159,6 +160,13 @@ class BatchedGame:
         terminated = self.legal.view(np.uint32).ravel() == 0
         info = self._restart(terminated) if terminated.any() else dict(_NO_FINISHED)
         return StepResult(rewards, terminated, self.legal, info)
+
+    def afterstates(self) -> tuple[Boards, npt.NDArray[np.int32]]:
+        """Each current board's four moves before the tile spawns: ``(boards uint64[4, n],
+        rewards int32[4, n])``, action-major (row ``a``: action ``a``; an illegal move's
+        row is the board itself with reward 0). Read from what the last step computed."""
+        axis_rewards = line_rewards(self._stacked)  # [2, n]: (up/down, left/right)
+        return self._moved, axis_rewards[[0, 1, 0, 1]]
 
     def restore(
         self,

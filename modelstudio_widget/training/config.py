@@ -49,6 +49,8 @@ class PPOConfig:
     """gradients are clipped to this global norm"""
     reward_transform: str = "log"
     """how merge rewards are scaled: "log" is log2(1 + r) / 11 (a 2048 merge is worth 1.0), "raw" r / 2048"""
+    td_step_size: float = 0.1
+    """TD(0) step size of a design that ends in an n-tuple value (shared by the rows a board reads)"""
     torch_threads: int = 1
     """torch threads for training (0: torch's default); 1 avoids OpenMP spin-waits (FINDINGS)"""
     score_window: int = 200

@@ -44,6 +44,7 @@ from modelstudio_widget.game.engine import BatchedGame
 from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
 from modelstudio_widget.training.episodes import EpisodeStats
+from modelstudio_widget.training.td import AfterstateTD
 from modelstudio_widget.training.optim import clip_grad_norm, make_optimizer, set_learning_rate
 from modelstudio_widget.training.update_size import (
     minibatches,
@@ -154,14 +155,22 @@ class PPOTrainer:
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {cfg.precision!r}")
         torch.manual_seed(cfg.seed)
+        model = model if model is not None else build_model(design)
+        lookahead = model.lookahead()
+        if lookahead is not None:  # TD(0) updates its tables in numpy: on the CPU
+            self.device = torch.device("cpu")
         # Built on the CPU, then moved: the same seed gives the same weights on any device.
-        self.model = (model if model is not None else build_model(design)).to(self.device)
+        self.model = model.to(self.device)
         self.optimizer = make_optimizer(self.model, cfg.learning_rate)
         self.sampler = torch.Generator().manual_seed(cfg.seed)
         # After the optimizer: its first construction imports what the FLOP counter needs.
-        self.update_fraction = resolve_update_fraction(cfg, self.model, self.device)
+        self.update_fraction = (1.0 if lookahead is not None
+                                else resolve_update_fraction(cfg, self.model, self.device))
         self.game = BatchedGame(cfg.num_envs, seed=cfg.seed)
         self.stats = EpisodeStats(cfg.score_window)
+        # A design that ends in an n-tuple value learns by TD(0) instead of PPO (td.py).
+        self.td = (AfterstateTD(lookahead, self.game, self.stats, cfg.td_step_size)
+                   if lookahead is not None else None)
         self.global_step = 0  # moves played, all games together
         self.iteration = 0
         self.last_losses: dict[str, float] = {}
@@ -363,6 +372,13 @@ class PPOTrainer:
             steps = max(1, min(steps, math.ceil(max_moves / cfg.num_envs)))
         t0 = time.perf_counter()
         before = self.global_step
+        if self.td is not None:
+            self.global_step += self.td.play(steps, deadline)
+            self.last_losses = {"td_error": self.td.mean_error}
+            self.iteration += 1
+            elapsed = time.perf_counter() - t0
+            self._rollout_seconds += elapsed
+            return self.metrics(steps_per_second=(self.global_step - before) / elapsed)
         rollout = self.collect(steps, deadline)
         t1 = time.perf_counter()
         self.last_losses = self.update(rollout, deadline)
@@ -383,7 +399,8 @@ class PPOTrainer:
             # Shown while no game has finished yet (a short budget on a large design).
             "playing_score": float(self.game.scores.mean()),
             "losses": losses,
-            "lr": self.optimizer.param_groups[0]["lr"],
+            "lr": (self.config.td_step_size if self.td is not None
+                   else self.optimizer.param_groups[0]["lr"]),
             "moe": {"expert_usage": self.expert_usage, "lb_loss": self.lb_loss},
             "time": {"rollout_s": self._rollout_seconds, "update_s": self._update_seconds},
         }
@@ -405,6 +422,7 @@ class PPOTrainer:
             "recent_max_tiles": list(self.stats.recent_max_tiles),
             "sampler_state": self.sampler.get_state(),
             "game": _arrays_to_tensors(self.game.state_dict()),
+            **({"td": self.td.state_dict()} if self.td is not None else {}),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -418,6 +436,8 @@ class PPOTrainer:
         self.stats.recent_max_tiles = deque(state["recent_max_tiles"])
         self.sampler.set_state(state["sampler_state"])
         self.game.load_state_dict(_tensors_to_arrays(state["game"]))
+        if self.td is not None and "td" in state:
+            self.td.load_state_dict(state["td"])
 
 
 # torch.load(weights_only=True) reads tensors but not numpy arrays; boards are uint64,

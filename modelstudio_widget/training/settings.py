@@ -160,6 +160,7 @@ SETTINGS: tuple[Setting, ...] = (
     _ppo("max_grad_norm", "Gradient clip", "advanced", 0.01, 100, 0.1),
     _ppo("lr_final_fraction", "Final LR fraction", "advanced", 0, 1, 0.05),
     _ppo("reward_transform", "Reward scale", "advanced", choices=("log", "raw")),
+    _ppo("td_step_size", "TD step size (n-tuple value)", "advanced", 0.001, 1, 2, scale="log"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

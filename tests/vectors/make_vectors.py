@@ -135,6 +135,20 @@ case("bad_connection_tokens_into_ntuple", design(
     ("BAD_CONNECTION", None), ("UNREACHABLE", "nt"))
 case("too_large_ntuple_tables", design(IN, comp("nt", "ntuple", d_model=1024, classes=16),
                                        OUT), False, ("TOO_LARGE", None))
+# The n-tuple value output reads the board itself (no stream, no implicit embedding); it is
+# the design's one output, so an action output beside it is one too many.
+VALUE = comp("v", "ntuple_value")
+case("valid_ntuple_value", design(IN, VALUE), True)
+case("valid_ntuple_value_each_shape", design(IN, comp("v", "ntuple_value", tuples="lines",
+                                                      classes=8)), True)
+case("ntuple_value_with_action_output", design(IN, VALUE, OUT, edges=[["in", "v"], ["in", "out"]]),
+     False, ("TOO_MANY_OUTPUTS", "out"))
+case("bad_connection_tokens_into_ntuple_value", design(
+    IN, tf("t"), VALUE, edges=[["in", "t"], ["t", "v"]]), False,
+    ("BAD_CONNECTION", None), ("DOES_NOT_REACH_OUTPUT", "in"), ("DOES_NOT_REACH_OUTPUT", "t"),
+    ("UNREACHABLE", "v"))
+case("ntuple_value_prop_range_classes", design(IN, comp("v", "ntuple_value", classes=17)),
+     False, ("PROP_RANGE", "v"))
 
 # --- numeric rules ------------------------------------------------------------------------------
 case("d_model_not_multiple_of_8", design(IN, tf("t", d_model=100), OUT), False,

@@ -24,6 +24,11 @@ export function nodeParams(n: Node, c: Catalog, implicitEmbedding = false): numb
       const { ntuple_bases, ntuple_cells } = c.constants;
       return ntuple_bases[p.tuples] * p.classes ** ntuple_cells * d;
     }
+    case "ntuple_value": {
+      // one number per table row
+      const { ntuple_bases, ntuple_cells } = c.constants;
+      return ntuple_bases[p.tuples] * p.classes ** ntuple_cells;
+    }
     case "transformer_layer": {
       const f = p.ff_mult * d;
       return 4 * d * d + 2 * d * f + f + 9 * d;
@@ -74,6 +79,11 @@ export function nodeActivations(
       const { ntuple_bases, ntuple_symmetries } = c.constants;
       const copies = ntuple_bases[p.tuples] * ntuple_symmetries;
       return INDEX * b * copies + t * copies;
+    }
+    case "ntuple_value": {
+      // each afterstate's tuple-copy row indices
+      const { ntuple_bases, ntuple_symmetries, n_actions } = c.constants;
+      return INDEX * b * n_actions * ntuple_bases[p.tuples] * ntuple_symmetries;
     }
     case "transformer_layer": {
       const f = p.ff_mult * d;

@@ -326,15 +326,18 @@ export function checkGraph(c: Context): boolean {
 
 function checkInputsAndOutputs(c: Context): [number, number] {
   const nInputs = c.a.nodes.filter((n) => n.type === "board_input").length;
-  const outputs = c.a.nodes.filter((n) => n.type === "action_output");
+  const outputs = c.a.nodes.filter((_, i) => c.specOf[i].role === "output");
   if (nInputs === 0)
     c.err("MISSING_INPUT", "Add a Board input block: the network needs the board.");
   if (!outputs.length)
-    c.err("MISSING_OUTPUT", "Add an Action output block: the network must choose a move.");
+    c.err(
+      "MISSING_OUTPUT",
+      "Add an Action output (or N-tuple value) block: the network must choose a move.",
+    );
   for (const extra of outputs.slice(1)) {
     c.err(
       "TOO_MANY_OUTPUTS",
-      `${show(extra.id)}: a design has one Action output; remove the others.`,
+      `${show(extra.id)}: a design has one output block; remove the others.`,
       { component_id: extra.id },
     );
   }
@@ -391,7 +394,7 @@ function checkReachable(c: Context, nInputs: number): boolean[] {
 /** Warn about reached blocks whose result flows into neither the output nor a head. */
 function checkUseful(c: Context, reached: boolean[], nOutputs: number): void {
   const nodes = c.a.nodes;
-  const useful = nodes.map((n) => n.type === "action_output" || n.type === "aux_loss_head");
+  const useful = nodes.map((n, i) => c.specOf[i].role === "output" || n.type === "aux_loss_head");
   const queue = nodes.flatMap((_, i) => (useful[i] ? [i] : []));
   for (let head = 0; head < queue.length; head++) {
     for (const u of c.pred[queue[head]]) {
@@ -406,7 +409,7 @@ function checkUseful(c: Context, reached: boolean[], nOutputs: number): void {
       if (reached[i] && !useful[i]) {
         c.err(
           "DOES_NOT_REACH_OUTPUT",
-          `${show(n.id)} leads nowhere: connect it towards the Action output (or delete it).`,
+          `${show(n.id)} leads nowhere: connect it towards the output (or delete it).`,
           { component_id: n.id },
         );
       }
@@ -415,6 +418,12 @@ function checkUseful(c: Context, reached: boolean[], nOutputs: number): void {
 }
 
 // --- widths
+
+/** Whether a block reads the raw board (catalog.BlockType.reads_board). */
+function readsBoard(spec: BlockSpec): boolean {
+  const accepts = spec.inputs[0]?.accepts ?? [];
+  return accepts.length === 1 && accepts[0] === "board";
+}
 
 /** Connected tokens ports agree on d_model; sets each node's width. True when they do. */
 export function checkWidths(c: Context): boolean {
@@ -426,7 +435,7 @@ export function checkWidths(c: Context): boolean {
   });
   let widthsOk = true;
   for (const [u, v] of c.a.edges) {
-    if (specOf[v].role === "encoder") continue; // reads the raw board: no width to agree on
+    if (readsBoard(specOf[v])) continue; // no width to agree on
     const clash = widths.union(u, v);
     if (clash) {
       widthsOk = false;
@@ -444,7 +453,7 @@ export function checkWidths(c: Context): boolean {
     if (n.type === "board_input")
       c.a.implicitEmbedding.set(
         i,
-        c.succ[i].some((v) => specOf[v].role !== "encoder"),
+        c.succ[i].some((v) => !readsBoard(specOf[v])),
       );
   });
   return widthsOk;

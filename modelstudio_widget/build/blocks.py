@@ -19,6 +19,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+# The look-ahead output lives in its own module; generated code names it ``blocks.NTupleValue``.
+from modelstudio_widget.build.lookahead import NTupleValue  # noqa: E402, F401
 from modelstudio_widget.design.catalog import (
     N_ACTIONS,
     N_CELLS,
@@ -27,9 +29,6 @@ from modelstudio_widget.design.catalog import (
     NTUPLE_CELLS,
     ntuple_instances,
 )
-
-# The look-ahead output lives in its own module; generated code names it ``blocks.NTupleValue``.
-from modelstudio_widget.build.lookahead import NTupleValue  # noqa: E402, F401
 
 AUX_OUTPUTS = {"max_tile": N_MAX_TILE_CLASSES, "future_score": 1}
 #: Standard deviation of the n-tuple tables' initial rows (NTupleEncoder says why).

@@ -44,8 +44,8 @@ from modelstudio_widget.game.engine import BatchedGame
 from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
 from modelstudio_widget.training.episodes import EpisodeStats
-from modelstudio_widget.training.td import AfterstateTD
 from modelstudio_widget.training.optim import clip_grad_norm, make_optimizer, set_learning_rate
+from modelstudio_widget.training.td import AfterstateTD
 from modelstudio_widget.training.update_size import (
     minibatches,
     resolve_update_fraction,

@@ -14,7 +14,7 @@ import torch
 
 import modelstudio_widget as ms
 from modelstudio_widget.build.codegen import check_source, generate_source
-from modelstudio_widget.build.lookahead import MASKED, NTupleValue
+from modelstudio_widget.build.lookahead import ILLEGAL, NTupleValue
 from modelstudio_widget.build.valid import analyze_valid
 from modelstudio_widget.design.catalog import NTUPLE_BASES
 from modelstudio_widget.design.estimate import estimate
@@ -70,7 +70,7 @@ def test_logits_are_reward_plus_the_value_of_each_afterstate() -> None:
     table = head.table.detach().numpy()
     cells, offsets = head.cells.numpy(), head.offsets.numpy()
     v = table[(e[:, cells] * 12 ** np.arange(4)).sum(-1) + offsets].sum(-1).reshape(-1, 4)
-    q = np.where(legal, rewards + v, MASKED)
+    q = np.where(legal, rewards + v, ILLEGAL)
     np.testing.assert_allclose(logits.detach().numpy(), q, rtol=1e-5, atol=1e-3)
     best = np.where(legal.any(1), q.max(1), 0.0)
     np.testing.assert_allclose(value.detach().numpy(), best, rtol=1e-5, atol=1e-3)
@@ -148,7 +148,6 @@ def test_seeded_runs_repeat_and_a_checkpoint_resumes_exactly(tmp_path: Path) -> 
 def test_a_short_budget_learns_far_past_random_play_and_keeps_the_budget(
         workspace: Path) -> None:
     design = ms.templates()["lookahead"]
-    assert ms.default_design() == design
     run = ms.train(design, seconds=8, workspace=workspace, progress=False)
     assert run.metrics["status"] == "finished"
     assert run.metrics["losses"]["td_error"] > 0

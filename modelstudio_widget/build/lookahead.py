@@ -4,7 +4,7 @@
 the new tile spawns (its *afterstate*) and the move's merge reward, values every afterstate
 with n-tuple tables (one number per row; the symmetric copies of a tuple share a table),
 and scores the move ``q = reward + V(afterstate)``. ``logits`` are those scores with
-illegal moves at ``MASKED``; ``value`` is the best legal score (0 on a finished board).
+illegal moves at ``ILLEGAL``; ``value`` is the best legal score (0 on a finished board).
 Greedy play (what evaluation, watching and the exported ``.onnx`` do) is the
 argmax, which is exactly how Szubert & Jaskowski (2014) play with such tables.
 
@@ -24,7 +24,10 @@ from torch import Tensor, nn
 from modelstudio_widget.design.catalog import N_ACTIONS, N_CELLS, NTUPLE_CELLS, ntuple_instances
 from modelstudio_widget.game.bitboard import ROW_LEFT, ROW_REWARD
 
-MASKED = -1e9  # the logit of an illegal move (exporters.contract.MASKED too)
+#: The logit of a move that does not change the board: exp() underflows to 0 as for the
+#: trainer's and the exporter's mask (-1e9), and it stays apart from theirs, so an exported
+#: ``masked_logits`` still shows exactly which moves the caller's mask ruled out.
+ILLEGAL = -1e8
 _LINE_CODES = 1 << 16  # a line of 4 cells, 4 bits each
 
 
@@ -88,6 +91,6 @@ class NTupleValue(nn.Module):
     def forward(self, board: Tensor) -> tuple[Tensor, Tensor]:
         after, reward, legal = self.afterstates(board)
         q = reward + self.values(after)
-        logits = q.masked_fill(~legal, MASKED)
+        logits = q.masked_fill(~legal, ILLEGAL)
         value = logits.max(-1).values.masked_fill(~legal.any(-1), 0.0)
         return logits, value

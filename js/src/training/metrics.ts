@@ -119,6 +119,7 @@ export const LOSS_ORDER: { key: string; label: string }[] = [
   { key: "approx_kl", label: "Approx. KL" },
   { key: "clipfrac", label: "Clip fraction" },
   { key: "explained_variance", label: "Explained var." },
+  { key: "td_error", label: "TD error (points)" },
 ];
 
 export function lossRows(

@@ -43,8 +43,8 @@ def add_run(store: Store, design: dict[str, Any], config: dict[str, Any],
 
 
 def edited_design() -> dict[str, Any]:
-    """The default design with one prop changed, one block added and one moved."""
-    design = copy.deepcopy(ms.default_design())
+    """The tiny template with one prop changed, one block added and one moved."""
+    design = ms.templates()["tiny"]
     first = next(c for c in design["components"] if c.get("props"))
     prop, value = next(iter(first["props"].items()))
     first["props"][prop] = value * 2 if type(value) is int else value
@@ -80,7 +80,7 @@ def test_a_long_curve_is_thinned_to_the_limit_keeping_its_span_and_last_point(st
 
 
 def test_comparison_has_runs_in_order_with_final_numbers_and_differences(store):
-    design = store.create_design(ms.default_design(), name="Baseline")
+    design = store.create_design(ms.templates()["tiny"], name="Baseline")
     other = store.create_design(edited_design(), name="Wider")
     summary = {"global_step": 8192, "mean_score": 1234.5, "best_score": 4096,
                "elapsed_s": 31.0, "max_tile_rates": {"256": 0.5, "512": 0.25, "1024": 0.0}}

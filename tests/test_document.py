@@ -48,12 +48,15 @@ def error_code(action: Any) -> str:
 
 @pytest.fixture
 def doc(workspace: Path) -> DesignDocument:
-    return open_document(workspace)
+    """A document open on the tiny template: a design with stream widths to edit (the
+    default design, an n-tuple value, has none)."""
+    return open_document(workspace, templates()["tiny"])
 
 
 # --------------------------------------------------------------------------- opening
 def test_an_empty_workspace_opens_the_default_design_saved_as_revision_1(
-        doc: DesignDocument, workspace: Path) -> None:
+        workspace: Path) -> None:
+    doc = open_document(workspace)
     assert doc.design_id is not None and doc.doc["revision"] == 1
     assert doc.design["components"] == default_design()["components"]
     assert doc.validation["valid"] is True

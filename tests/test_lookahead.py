@@ -16,13 +16,14 @@ import modelstudio_widget as ms
 from modelstudio_widget.build.codegen import check_source, generate_source
 from modelstudio_widget.build.lookahead import ILLEGAL, NTupleValue
 from modelstudio_widget.build.valid import analyze_valid
-from modelstudio_widget.design.catalog import NTUPLE_BASES
+from modelstudio_widget.design.catalog import BY_TYPE, NTUPLE_BASES
 from modelstudio_widget.design.estimate import estimate
 from modelstudio_widget.design.rules import validate
 from modelstudio_widget.exporters import OnnxAgent
 from modelstudio_widget.exporters.contract import ATOL, RTOL
 from modelstudio_widget.game.engine import BatchedGame, move_all, new_boards, step, to_exponents
 from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer
+from modelstudio_widget.training.settings import training_catalog
 
 torch.set_num_threads(1)
 
@@ -154,3 +155,21 @@ def test_a_short_budget_learns_far_past_random_play_and_keeps_the_budget(
     result = ms.evaluate(run, games=100)
     # Random play averages ~1,100 (bench_strength); the tables pass 5,000 within seconds.
     assert result["mean_score"] > 5000, result
+
+
+def test_a_td_design_is_offered_the_settings_td_reads() -> None:
+    assert BY_TYPE["ntuple_value"].trainer == "td" and BY_TYPE["action_output"].trainer == "ppo"
+    rows = training_catalog()["settings"]
+    assert [s["name"] for s in rows if "td" in s["trainers"]] == [
+        "seconds", "steps", "seed", "num_envs", "num_steps", "td_step_size"]
+    assert "td_step_size" not in [s["name"] for s in rows if "ppo" in s["trainers"]]
+
+
+def test_the_td_step_size_is_the_one_the_tables_learn_at() -> None:
+    slow = PPOTrainer(value_design(), PPOConfig(num_envs=64, num_steps=32, td_step_size=0.01))
+    fast = PPOTrainer(value_design(), PPOConfig(num_envs=64, num_steps=32, td_step_size=0.1))
+    for t in (slow, fast):
+        t.train_iteration()
+    moved = [float(t.model.lookahead().table.detach().abs().sum()) for t in (slow, fast)]
+    assert 0 < moved[0] < moved[1]
+    assert fast.metrics()["lr"] == 0.1

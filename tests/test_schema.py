@@ -42,7 +42,7 @@ def test_json_schema_is_plain_json_and_describes_every_block() -> None:
 def test_schema_and_rules_agree_on_what_is_broken() -> None:
     good = ms.default_design()
     Design.model_validate(good)
-    bad = ms.default_design()
+    bad = ms.templates()["tiny"]
     bad["components"][1]["props"]["d_model"] = 100
     problems = lint(bad)
     assert any(p.startswith("schema:") for p in problems)

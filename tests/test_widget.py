@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import mutated_designs
 
+from modelstudio_widget.design.templates import DEFAULT_TEMPLATE, templates
 from modelstudio_widget.store import Store
 from modelstudio_widget.widget import COMMANDS, ModelStudio
 from modelstudio_widget.widget_protocol import MAX_DESIGN_BYTES, MAX_MESSAGE_BYTES
@@ -51,7 +52,9 @@ def ws(tmp_path):
 
 @pytest.fixture
 def page(ws):
-    return Page(ModelStudio(workspace=ws))
+    """A widget open on the tiny template: a design with stream widths to edit (the default
+    design, an n-tuple value, has none)."""
+    return Page(ModelStudio(templates()["tiny"], workspace=ws))
 
 
 def edited(w: ModelStudio, **changes: Any) -> dict[str, Any]:
@@ -71,8 +74,9 @@ def with_prop(w: ModelStudio, prop: str, value: Any) -> tuple[dict[str, Any], st
 
 
 # --------------------------------------------------------------------------- start-up
-def test_starts_with_the_default_design_saved_and_validated(page, ws):
-    w = page.w
+def test_starts_with_the_default_design_saved_and_validated(ws):
+    w = ModelStudio(workspace=ws)
+    assert w.design["components"] == templates()[DEFAULT_TEMPLATE]["components"]
     assert w.catalog["blocks"], "the page gets the catalog"
     assert w.doc["design_id"] and w.doc["revision"] == 1 and w.doc["conflict"] is None
     assert w.validation["seq"] == w.design_seq
@@ -292,7 +296,8 @@ def test_new_design_from_a_template(page):
 
 
 def test_a_conflicting_save_is_shown_and_kept_mine(ws):
-    tab1, tab2 = Page(ModelStudio(workspace=ws)), Page(ModelStudio(workspace=ws))
+    tab1 = Page(ModelStudio(templates()["tiny"], workspace=ws))
+    tab2 = Page(ModelStudio(workspace=ws))
     assert tab1.w.doc["design_id"] == tab2.w.doc["design_id"]
     theirs, _ = with_prop(tab1.w, "d_model", 64)
     tab1.edit(theirs)
@@ -315,7 +320,8 @@ def test_a_conflicting_save_is_shown_and_kept_mine(ws):
 
 
 def test_a_conflicting_save_can_load_theirs(ws):
-    tab1, tab2 = Page(ModelStudio(workspace=ws)), Page(ModelStudio(workspace=ws))
+    tab1 = Page(ModelStudio(templates()["tiny"], workspace=ws))
+    tab2 = Page(ModelStudio(workspace=ws))
     theirs, _ = with_prop(tab1.w, "d_model", 64)
     tab1.edit(theirs)
     mine, _ = with_prop(tab2.w, "d_model", 256)

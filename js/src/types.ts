@@ -35,6 +35,8 @@ export interface BlockSpec {
   props: PropSpec[];
   inputs: PortSpec[];
   outputs: PortSpec[];
+  /** Output blocks: the algorithm that trains a design ending in this block. */
+  trainer?: string;
 }
 
 /** The numbers of catalog.py the validator reads besides the block table (one home). */

@@ -25,7 +25,7 @@ const {
   trainingTable,
 } = settings;
 
-import { ROOT } from "./python";
+import { fromPython, ROOT } from "./python";
 
 // Values the page could send: in bounds, at and past them, wrong types, unknown names.
 const CASES: unknown[] = [
@@ -182,4 +182,25 @@ test("a budget reads in words", () => {
   assert.equal(formatDuration(300), "5 min");
   assert.equal(formatDuration(5400), "1 h 30 min");
   assert.equal(formatDuration(90), "1 min 30 s");
+});
+
+test("a design shows the settings its trainer reads: TD(0) for an n-tuple value, else PPO", () => {
+  const { catalog, templates } = fromPython([]);
+  const lookahead = templates.lookahead as Design;
+  const tiny = templates.tiny as Design;
+  assert.equal(settings.designTrainer(lookahead, catalog), "td");
+  assert.equal(settings.designTrainer(tiny, catalog), "ppo");
+  assert.equal(settings.designTrainer(emptyDesign(), catalog), "ppo");
+  const shown = (trainer: string) =>
+    table.settings.filter((s) => settings.settingApplies(s, trainer)).map((s) => s.name);
+  assert.deepEqual(shown("td"), [
+    "seconds",
+    "steps",
+    "seed",
+    "num_envs",
+    "num_steps",
+    "td_step_size",
+  ]);
+  assert.ok(shown("ppo").includes("learning_rate") && !shown("ppo").includes("td_step_size"));
+  assert.ok(shown("ppo").includes("seconds") && shown("ppo").includes("num_envs"));
 });

@@ -161,6 +161,9 @@ class BlockType:
     outputs: tuple[Port, ...] = ()
     #: True when the block has a ``d_model`` prop that fixes the stream width.
     sets_width: bool = False
+    #: Output blocks: the algorithm that trains a design ending in this block ("ppo" or
+    #: "td"; ``training/settings.py`` says which settings each one reads).
+    trainer: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -185,6 +188,7 @@ class BlockType:
             "props": [p.to_dict() for p in self.props],
             "inputs": [p.to_dict() for p in self.inputs],
             "outputs": [p.to_dict() for p in self.outputs],
+            **({"trainer": self.trainer} if self.trainer else {}),
         }
 
 
@@ -311,7 +315,7 @@ BLOCKS: tuple[BlockType, ...] = (
         "rows, columns and 2x2 squares with their symmetric copies). Trained by TD(0) on "
         "afterstates, the method behind the strongest 2048 programs, not by PPO: an agent "
         "that reaches 2048 within minutes.",
-        role="output", color="#0f766e",
+        role="output", color="#0f766e", trainer="td",
         props=(
             Prop("tuples", "enum", "lines_squares", "lines: rows and columns; squares: the "
                  "nine 2x2 squares; lines_squares: both (5 tables).",
@@ -325,7 +329,7 @@ BLOCKS: tuple[BlockType, ...] = (
     BlockType(
         "action_output", "Action output",
         "Policy and value heads: 4 move logits (up, right, down, left) and a state value.",
-        role="output", color="#ec4899",
+        role="output", color="#ec4899", trainer="ppo",
         props=(
             Prop("pool", "enum", "flatten", "flatten: the heads see every cell; mean: they see "
                  "the average token.", choices=("flatten", "mean")),

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 TEMPLATE_NAMES = ("lookahead", "tiny", "ntuple", "transformer", "moe", "checkpointed")
-DEFAULT_TEMPLATE = "tiny"
+DEFAULT_TEMPLATE = "lookahead"
 
 
 @cache

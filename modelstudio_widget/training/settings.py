@@ -99,6 +99,9 @@ class Setting:
     group: str
     unit: str = ""
     scale: str = "linear"
+    #: The trainers that read it (``catalog.BlockType.trainer`` of the design's output):
+    #: the page shows a design only the settings its trainer reads.
+    trainers: tuple[str, ...] = ("ppo",)
 
     @property
     def name(self) -> str:
@@ -107,23 +110,24 @@ class Setting:
     def to_dict(self, default: Any) -> dict[str, Any]:
         return {**self.prop.to_dict(), "default": default, "label": self.label,
                 "group": self.group, "unit": self.unit, "scale": self.scale,
+                "trainers": list(self.trainers),
                 "optional": self.name in BUDGET}  # may be left empty: no limit
 
 
 def _ppo(name: str, label: str, group: str, lo: float | None = None, hi: float | None = None,
          step: float | None = None, *, scale: str = "linear", unit: str = "",
-         choices: tuple[str, ...] = ()) -> Setting:
+         choices: tuple[str, ...] = (), trainers: tuple[str, ...] = ("ppo",)) -> Setting:
     """A ``PPOConfig`` field as a setting: its type, default and docstring, these bounds."""
     field = _ppo_field(name)
     return Setting(Prop(name, field.type, field.default, field.doc, *_bounds(field.type, lo, hi),
-                        step, choices), label, group, unit, scale)
+                        step, choices), label, group, unit, scale, trainers)
 
 
 def _budget(name: str, label: str, kind: PropType, lo: float, hi: float, step: float, *,
             doc: str, scale: str = "linear", unit: str) -> Setting:
     """A budget setting: no default (no limit) unless the design sets one."""
     return Setting(Prop(name, kind, None, doc, *_bounds(kind, lo, hi), step), label, "budget",
-                   unit, scale)
+                   unit, scale, BOTH)
 
 
 def _bounds(kind: PropType, lo: float | None, hi: float | None) -> tuple[Any, Any]:
@@ -134,10 +138,13 @@ def _bounds(kind: PropType, lo: float | None, hi: float | None) -> tuple[Any, An
     return (None if lo is None else float(lo)), (None if hi is None else float(hi))
 
 
+#: What both trainers read (PPO, and TD(0) for a design ending in an n-tuple value).
+BOTH = ("ppo", "td")
+
 GROUPS = (
     {"name": "budget", "label": "Budget",
      "doc": "When the run ends by itself (whichever comes first), with a final checkpoint."},
-    {"name": "ppo", "label": "PPO", "doc": "The knobs most worth tuning."},
+    {"name": "ppo", "label": "Learning", "doc": "The knobs most worth tuning."},
     {"name": "advanced", "label": "Advanced", "doc": "Rarely changed.", "collapsed": True},
 )
 
@@ -146,10 +153,13 @@ SETTINGS: tuple[Setting, ...] = (
             doc="wall-clock time the run trains for (empty: until you stop it)"),
     _budget("steps", "Move limit", "int", 1_000, 10**10, 2, scale="log", unit="moves",
             doc="moves played, all games together (empty: no limit)"),
-    _ppo("seed", "Seed", "ppo", 0, 2**31 - 1, 1),
+    _ppo("seed", "Seed", "ppo", 0, 2**31 - 1, 1, trainers=BOTH),
     _ppo("learning_rate", "Learning rate", "ppo", 1e-6, 0.1, 2, scale="log"),
-    _ppo("num_envs", "Parallel games", "ppo", 1, 4096, 2, scale="log", unit="games"),
-    _ppo("num_steps", "Rollout length", "ppo", 1, 1024, 2, scale="log", unit="moves"),
+    _ppo("num_envs", "Parallel games", "ppo", 1, 4096, 2, scale="log", unit="games",
+         trainers=BOTH),
+    _ppo("num_steps", "Rollout length", "ppo", 1, 1024, 2, scale="log", unit="moves",
+         trainers=BOTH),
+    _ppo("td_step_size", "TD step size", "ppo", 0.001, 1, 2, scale="log", trainers=("td",)),
     _ppo("gamma", "Discount (gamma)", "ppo", 0.9, 0.9999, 0.001),
     _ppo("ent_coef", "Entropy bonus", "ppo", 0, 0.1, 0.001),
     _ppo("update_epochs", "Epochs per rollout", "ppo", 1, 32, 1),
@@ -160,7 +170,6 @@ SETTINGS: tuple[Setting, ...] = (
     _ppo("max_grad_norm", "Gradient clip", "advanced", 0.01, 100, 0.1),
     _ppo("lr_final_fraction", "Final LR fraction", "advanced", 0, 1, 0.05),
     _ppo("reward_transform", "Reward scale", "advanced", choices=("log", "raw")),
-    _ppo("td_step_size", "TD step size (n-tuple value)", "advanced", 0.001, 1, 2, scale="log"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

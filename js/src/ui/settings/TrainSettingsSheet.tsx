@@ -14,12 +14,14 @@ import {
   type BudgetPreset,
   clearSettings,
   designSettings,
+  designTrainer,
   formatDuration,
   hasSettings,
   parseEntry,
   presetOn,
   type SettingsGroup,
   setSetting,
+  settingApplies,
   settingsProblems,
   settingValue,
   stepSetting,
@@ -56,7 +58,12 @@ export function TrainSettingsSheet() {
       title="Training settings"
     >
       {table ? (
-        <Settings table={table} design={design} training={training} />
+        <Settings
+          table={table}
+          design={design}
+          training={training}
+          trainer={designTrainer(design, catalog)}
+        />
       ) : (
         <p className="ms-doc">This kernel sends no training settings.</p>
       )}
@@ -65,13 +72,30 @@ export function TrainSettingsSheet() {
 }
 
 /** The sheet's body where the kernel sent its table. */
-function Settings(props: { table: TrainingTable; design: Design; training: boolean }) {
-  const { table, design, training } = props;
+function Settings(props: {
+  table: TrainingTable;
+  design: Design;
+  training: boolean;
+  trainer: string;
+}) {
+  const { design, training, trainer } = props;
+  // Only what this design's trainer reads: a design ending in an n-tuple value learns by
+  // TD(0), which has no use for PPO's knobs.
+  const table = {
+    ...props.table,
+    settings: props.table.settings.filter((s) => settingApplies(s, trainer)),
+  };
   const store = useStudioContext().controller.store;
   const problems = settingsProblems(table, design);
   return (
     <>
       <p className="ms-doc">Kept with the design and recorded with each run.</p>
+      {trainer === "td" && (
+        <p className="ms-doc" data-testid="train-settings-td">
+          This design ends in an N-tuple value, so it learns by TD(0), not PPO: only the settings
+          TD(0) reads are shown.
+        </p>
+      )}
       {training && (
         <p className="ms-issue ms-issue-warning">
           A run is training: changes apply to the next one.
@@ -116,6 +140,7 @@ function Group(props: {
   // A collapsed group opens by itself when it holds a value that is set or wrong.
   const busy = rows.some((s) => designSettings(design)[s.name] !== undefined);
   const [expanded, setExpanded] = useState(!group.collapsed || busy);
+  if (!rows.length) return null; // nothing in it that this design's trainer reads
   return (
     <section className="ms-settings-group" data-testid={`settings-group-${group.name}`}>
       <button

@@ -26,6 +26,8 @@ export interface TrainingSetting {
   max?: number;
   step?: number;
   choices?: string[];
+  /** The trainers that read it ("ppo", "td"); absent: PPO's. */
+  trainers?: string[];
 }
 
 export interface SettingsGroup {
@@ -57,6 +59,20 @@ export function trainingTable(catalog: Catalog | null): TrainingTable | null {
 }
 
 /** The design's own settings (name -> value as stored; {} when it has none). */
+/** The algorithm that trains `design`: its output block's (catalog `trainer`), else PPO. */
+export function designTrainer(design: Design, catalog: Catalog | null): string {
+  for (const c of design.components ?? []) {
+    const spec = catalog?.blocks.find((b) => b.type === c.type);
+    if (spec?.role === "output" && spec.trainer) return spec.trainer;
+  }
+  return "ppo";
+}
+
+/** Whether a design trained by `trainer` reads setting `s`. */
+export function settingApplies(s: TrainingSetting, trainer: string): boolean {
+  return (s.trainers ?? ["ppo"]).includes(trainer);
+}
+
 export function designSettings(design: Design): Record<string, unknown> {
   const raw = (design as TrainedDesign).training;
   return isDict(raw) ? raw : {};

@@ -8,8 +8,9 @@ import torch
 
 import modelstudio_widget as ms
 from modelstudio_widget.build.blocks import ActionOutput
+from modelstudio_widget.training.aux_targets import aux_targets
 from modelstudio_widget.training.evaluate import play_games, random_policy
-from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer, Rollout, aux_targets
+from modelstudio_widget.training.ppo import PPOConfig, PPOTrainer, Rollout
 
 SMALL = PPOConfig(num_envs=32, num_steps=16, minibatch_size=128, update_epochs=1)
 

@@ -3,6 +3,9 @@
 - ``config``: ``PPOConfig``, every hyperparameter with its doc (no torch);
   ``settings``: the table of what a user tunes (sent to the page, checked by the kernel).
 - ``ppo``: PPO on the batched engine, readable top to bottom (``Rollout``, ``PPOTrainer``);
+  ``td``: TD(0) on afterstates, which ``PPOTrainer`` runs instead for a design that ends in
+  an n-tuple value; ``aux_targets``: the aux heads' targets from a rollout; ``optim``,
+  ``update_size``: the optimizer and the update's share of a rollout;
   ``episodes``: finished games' counters; ``device``: ``PPOConfig.device`` resolved, CPU
   copies of checkpoints.
 - ``manager``: ``TrainingManager``: one background thread owns the trainer; commands on a

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+import modelstudio_widget as ms
 from modelstudio_widget.store import Store
 
 pytestmark = pytest.mark.e2e
@@ -42,14 +43,16 @@ def test_phone_layout(phone):
     # ports: two facing cards (the default template's first two) split the gap between them: a
     # finger in the upper part gets the output above, in the lower part the input below
     # (44 x 44 with no card near: test_port_targets_stay_44_px_at_every_zoom)
-    out_port, in_port = page.get_by_test_id("port-out-board"), page.get_by_test_id("port-in-embed")
+    source, target = ms.default_design()["edges"][0]
+    out_id, in_id = f"port-out-{source}", f"port-in-{target}"
+    out_port, in_port = page.get_by_test_id(out_id), page.get_by_test_id(in_id)
     out_box, in_box = out_port.bounding_box(), in_port.bounding_box()
     top, bottom = (out_box["y"] + out_box["height"] / 2, in_box["y"] + in_box["height"] / 2)
     assert bottom - top > 40, (top, bottom)  # the template's cards are 64 apart
     x = out_box["x"] + out_box["width"] / 2 + 20
     hit = "([x, y]) => document.elementFromPoint(x, y).closest('.react-flow__handle')?.dataset.testid"
-    assert page.evaluate(hit, [x, top + 0.4 * (bottom - top)]) == "port-out-board"
-    assert page.evaluate(hit, [x, top + 0.6 * (bottom - top)]) == "port-in-embed"
+    assert page.evaluate(hit, [x, top + 0.4 * (bottom - top)]) == out_id
+    assert page.evaluate(hit, [x, top + 0.6 * (bottom - top)]) == in_id
     # and no port's target covers the dot of another port
     covered = page.evaluate(
         "() => [...document.querySelectorAll('.react-flow__handle')].filter(h => {"

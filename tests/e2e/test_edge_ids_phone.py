@@ -4,8 +4,6 @@ removes exactly that edge from the kernel's design."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 import modelstudio_widget as ms
@@ -13,7 +11,7 @@ from modelstudio_widget.store import Store
 
 pytestmark = pytest.mark.e2e
 
-#: The default design's three blocks renamed: joined by "->", the edge "a->b" -> "b"
+#: The tiny template's three blocks renamed: joined by "->", the edge "a->b" -> "b"
 #: reads "a->b->b", which splits into "a" -> "b", an edge the design does not have.
 IDS = {"board": "a", "embed": "a->b", "policy": "b"}
 #: Card corners: the middle card offset so both arrows run diagonally (a straight vertical
@@ -22,7 +20,7 @@ POSITIONS = {"a": (0, 0), "a->b": (96, 192), "b": (0, 384)}
 
 
 def arrow_design() -> dict:
-    design = copy.deepcopy(ms.default_design())
+    design = ms.templates()["tiny"]
     for c in design["components"]:
         c["id"] = IDS[c["id"]]
         c["position"] = dict(zip(("x", "y"), POSITIONS[c["id"]], strict=True))

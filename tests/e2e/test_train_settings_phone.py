@@ -57,11 +57,16 @@ def test_a_budget_set_on_the_phone_ends_the_run_by_itself(phone: Phone,
     design_id = phone.new_design("Budget", "tiny")
     sheet = open_settings(phone)
 
-    # The sheet is the kernel's table: every setting, with the server's defaults.
+    # The sheet is the kernel's table: every setting PPO reads, with the server's defaults;
+    # none that only TD(0) reads (this design ends in an action output).
     table = phone.state("s.catalog.training.settings")
     for row in table:
-        assert sheet.get_by_test_id(f"setting-{row['name']}").count() == 1 or \
-            row["group"] == "advanced", row["name"]  # advanced: folded until opened
+        shown = sheet.get_by_test_id(f"setting-{row['name']}").count()
+        if "ppo" not in row["trainers"]:
+            assert shown == 0, row["name"]
+        else:  # advanced: folded until opened
+            assert shown == 1 or row["group"] == "advanced", row["name"]
+    assert sheet.get_by_test_id("train-settings-td").count() == 0
     assert page.get_by_test_id("ppo-num_envs").input_value() == str(SERVER_CONFIG["num_envs"])
     assert page.get_by_test_id("budget-preset-until-i-stop").get_attribute(
         "aria-checked") == "true"
@@ -153,3 +158,39 @@ def test_a_bad_value_is_pointed_out_and_nothing_trains(phone: Phone,
     page.get_by_test_id("budget-preset-quick-look-30-s").tap()
     page.get_by_test_id("budget-seconds-problem").wait_for(state="detached")
     assert not page.get_by_test_id("train-settings-problems").is_visible()
+
+
+def test_the_default_design_learns_by_td_with_its_own_settings(phone: Phone,
+                                                               app: tuple[str, Path]) -> None:
+    """The app's default design ends in an n-tuple value: the sheet says it learns by
+    TD(0) and offers what TD(0) reads (its step size, not PPO's learning rate); a budgeted
+    run ends by itself with a TD error in the losses and a score far past random play."""
+    _, ws = app
+    page = phone.open().page
+    design_id = phone.new_design("Look-ahead", "lookahead")
+    sheet = open_settings(phone)
+    sheet.get_by_test_id("train-settings-td").wait_for()
+    for name in ("seconds", "seed", "num_envs", "num_steps", "td_step_size"):
+        assert sheet.get_by_test_id(f"setting-{name}").count() == 1, name
+    for name in ("learning_rate", "gamma", "ent_coef", "gae_lambda"):
+        assert sheet.get_by_test_id(f"setting-{name}").count() == 0, name
+    assert sheet.get_by_test_id("settings-group-advanced").count() == 0  # nothing TD reads
+    field = page.get_by_test_id("budget-seconds")
+    field.fill("8")
+    field.press("Enter")
+    phone.wait_synced()
+    shot(phone, "settings-td")
+    sheet.get_by_label("Close").tap()
+
+    page.get_by_test_id("btn-train").tap()
+    page.wait_for_selector("[data-testid=status][data-state=training]", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('.ms-root').__studio.store.getState()"
+        ".metrics?.losses?.td_error > 0", timeout=30_000)
+    page.wait_for_selector("[data-testid=status][data-state=idle]", timeout=60_000)
+    assert "Finished" in status(phone)[1]
+    (run,) = Store.in_workspace(ws).list_runs(design_id)
+    assert run.status == "finished" and run.config["td_step_size"] == 0.1
+    # Random play averages ~1,100; eight seconds of TD(0) are far past it.
+    assert run.summary["mean_score"] > 3000, run.summary
+    shot(phone, "td-run-finished")

@@ -34,7 +34,7 @@ import modelstudio_widget as ms  # noqa: E402
 from modelstudio_widget.design.templates import DEFAULT_TEMPLATE  # noqa: E402
 from modelstudio_widget.training.evaluate import play_games, random_policy  # noqa: E402
 
-RATE_TILES = (512, 1024, 2048)
+RATE_TILES = (512, 1024, 2048, 4096)
 
 
 def train_template(design: dict[str, Any], seconds: float, workspace: str
@@ -77,7 +77,9 @@ def main() -> None:
     start = time.monotonic()
     if not args.skip_headline:
         run, _, _ = train_template(ms.default_design(), seconds, workspace)
-        rows = [row(f"Model Studio PPO ({DEFAULT_TEMPLATE})", ms.evaluate(run, games=games))]
+        trainer = "TD(0)" if run.trainer.td is not None else "PPO"
+        rows = [row(f"Model Studio {trainer} ({DEFAULT_TEMPLATE})",
+                    ms.evaluate(run, games=games))]
         if not args.skip_sb3:
             model, _ = sb3(seconds)
             rows.append(row("SB3 PPO (MlpPolicy [256, 256])",

@@ -196,6 +196,20 @@ class BlockType:
 D_MODEL = Prop("d_model", "int", 128, "Width of the residual stream (a multiple of 8).",
                min=8, max=1024, step=8, meta_default="d_model",
                multiple_of=8, multiple_code="D_MODEL_MULTIPLE_OF_8")
+# The n-tuple blocks' table props: the encoder (rows of width d) and the value output (one
+# number per row) read the same tuples; the value output tells all 16 tile classes apart
+# by default (its rows are 1 float, not d).
+NTUPLE_TUPLES = Prop("tuples", "enum", "lines_squares", "lines: rows and columns; squares: "
+                     "the nine 2x2 squares; lines_squares: both (5 tables).",
+                     choices=tuple(NTUPLE_BASES))
+
+
+def ntuple_classes(default: int) -> Prop:
+    return Prop("classes", "int", default, "Tile classes a table tells apart: tiles above "
+                "2^(classes - 1) share the last class (a table has classes^4 rows).",
+                min=8, max=16, step=1)
+
+
 TOKENS_IN = (Port("in", "tokens", accepts=("tokens", "board")),)
 TOKENS_OUT = (Port("out", "tokens"),)
 
@@ -226,12 +240,8 @@ BLOCKS: tuple[BlockType, ...] = (
         role="encoder", color="#14b8a6", sets_width=True,
         props=(
             D_MODEL,
-            Prop("tuples", "enum", "lines_squares", "lines: rows and columns; squares: the "
-                 "nine 2x2 squares; lines_squares: both (5 tables).",
-                 choices=tuple(NTUPLE_BASES)),
-            Prop("classes", "int", 12, "Tile classes a table tells apart: tiles above "
-                 "2^(classes - 1) share the last class (a table has classes^4 rows).",
-                 min=8, max=16, step=1),
+            NTUPLE_TUPLES,
+            ntuple_classes(12),
         ),
         inputs=(Port("in", "board", accepts=("board",)),), outputs=TOKENS_OUT,
     ),
@@ -317,12 +327,8 @@ BLOCKS: tuple[BlockType, ...] = (
         "that reaches 2048 within minutes.",
         role="output", color="#0f766e", trainer="td",
         props=(
-            Prop("tuples", "enum", "lines_squares", "lines: rows and columns; squares: the "
-                 "nine 2x2 squares; lines_squares: both (5 tables).",
-                 choices=tuple(NTUPLE_BASES)),
-            Prop("classes", "int", 16, "Tile classes a table tells apart: tiles above "
-                 "2^(classes - 1) share the last class (a table has classes^4 rows).",
-                 min=8, max=16, step=1),
+            NTUPLE_TUPLES,
+            ntuple_classes(16),
         ),
         inputs=(Port("in", "board", accepts=("board",)),),
     ),

@@ -28,7 +28,6 @@ from modelstudio_widget.game.bitboard import ROW_LEFT, ROW_REWARD
 #: trainer's and the exporter's mask (-1e9), and it stays apart from theirs, so an exported
 #: ``masked_logits`` still shows exactly which moves the caller's mask ruled out.
 ILLEGAL = -1e8
-_LINE_CODES = 1 << 16  # a line of 4 cells, 4 bits each
 
 
 def _line_cells() -> np.ndarray:

@@ -112,7 +112,7 @@ def test_compile_writes_into_the_workspace_and_imports(workspace: Path) -> None:
     module = importlib.import_module(result.import_path)
     assert module is sys.modules[result.import_path]
     assert result.params == ms.validate(design).params
-    assert result.config["n_experts"] == 4 and result.config["n_layers"] == 1
+    assert result.config["n_experts"] == 4 and result.config["n_moe_layers"] == 1
     site = Path(ms.__file__).parent
     assert not list(site.rglob("generated/*.py"))  # nothing in the installed package
 

@@ -85,7 +85,7 @@ def test_auto_trains_a_small_design_on_every_move_and_a_large_one_on_a_sample() 
     for name in ("transformer", "moe", "checkpointed"):
         trainer = PPOTrainer(ms.templates()[name], config)
         flops = forward_flops(trainer.model, CPU)
-        assert trainer.update_fraction < 0.2, name
+        assert trainer.update_fraction < 0.25, name
         # The share spends exactly the cap, all epochs together.
         assert trainer.update_fraction * flops * config.update_epochs == pytest.approx(
             UPDATE_FLOPS_PER_MOVE)

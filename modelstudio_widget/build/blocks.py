@@ -265,7 +265,9 @@ class MoELayer(Layer):
                 continue
             hid = F.gelu(h[token] @ self.w1[e] + self.b1[e])
             out = (hid @ self.w2[e] + self.b2[e]) * top_p[token, slot].unsqueeze(-1)
-            y = y.index_add(0, token, out)
+            # Under bfloat16 autocast the matmuls come out in bfloat16 whatever ``h`` is
+            # (a float32 stream from an embedding or n-tuple encoder): add in y's dtype.
+            y = y.index_add(0, token, out.to(y.dtype))
         return y
 
 

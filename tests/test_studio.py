@@ -50,7 +50,7 @@ def test_compile_writes_the_module_and_records_telemetry(session: StudioSession)
     assert event.data["paramCount"] == info["paramCount"]
 
     bad = {**design, "components": design["components"][1:],  # no board input
-           "edges": design["edges"][1:]}
+           "edges": [e for e in design["edges"] if "board" not in e]}
     with pytest.raises(ActionError) as err:
         session.compile(bad, design_id, "req-2")
     assert err.value.code == "INVALID_DESIGN" and "Board input" in err.value.message

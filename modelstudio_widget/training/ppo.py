@@ -23,6 +23,10 @@ the rest of the rollout and its update would run past the deadline (sizing it fr
 measured cost of a rollout step and of a minibatch), and stops updating at the deadline.
 Without a deadline an iteration is always ``num_steps`` moves per game, so seeded runs
 repeat exactly.
+
+A design that ends in an n-tuple value (``build/lookahead.py``) has no policy to clip: for
+it an iteration is ``num_steps`` moves of TD(0) on afterstates (``td.py``) instead, with
+the same budget, metrics and checkpoints.
 """
 
 from __future__ import annotations

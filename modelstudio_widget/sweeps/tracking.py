@@ -11,8 +11,10 @@ only once Ray is known to be there.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Event
 from typing import Any
 
@@ -100,8 +102,7 @@ class TrialTracker(Callback):
 
     def on_trial_error(self, iteration: int, trials: list[Trial], trial: Trial,
                        **info: Any) -> None:
-        text = trial.get_error() or ""
-        lines = [line for line in str(text).splitlines() if line.strip()]
+        lines = [line for line in _error_text(trial).splitlines() if line.strip()]
         self._end(trial, "failed", reason=lines[-1].strip() if lines else "the trial failed",
                   traceback="\n".join(lines[-TRACEBACK_LINES:]) or None)
 
@@ -145,3 +146,13 @@ class StopWhenSet(Stopper):
 
     def stop_all(self) -> bool:
         return self.event is not None and self.event.is_set()
+
+
+def _error_text(trial: Trial) -> str:
+    """The trial's error trace. Ray writes it into the trial's local folder before it calls
+    back, but ``get_error()`` reads the copy in the run's storage, which can lag behind
+    (seen on a fresh clone: no error yet, so the reason said only "the trial failed")."""
+    local = getattr(trial, "error_file", None)
+    if local and os.path.exists(local):
+        return Path(local).read_text(encoding="utf-8", errors="replace")
+    return str(trial.get_error() or "")

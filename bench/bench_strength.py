@@ -32,15 +32,17 @@ from bench_training import sb3, sb3_policy  # noqa: E402
 
 import modelstudio_widget as ms  # noqa: E402
 from modelstudio_widget.design.templates import DEFAULT_TEMPLATE  # noqa: E402
+from modelstudio_widget.training.config import PPOConfig  # noqa: E402
 from modelstudio_widget.training.evaluate import play_games, random_policy  # noqa: E402
 
 RATE_TILES = (512, 1024, 2048, 4096)
 
 
-def train_template(design: dict[str, Any], seconds: float, workspace: str
-                   ) -> tuple[Any, float, int]:
+def train_template(design: dict[str, Any], seconds: float, workspace: str,
+                   overlap: bool = True) -> tuple[Any, float, int]:
     """(the run, training moves/s, parameters) after ``seconds`` of ``ms.train``."""
-    run = ms.train(design, seconds=seconds, workspace=workspace, progress=False)
+    run = ms.train(design, seconds=seconds, workspace=workspace, progress=False,
+                   config=PPOConfig(overlap=overlap))
     m = run.metrics
     params = sum(p.numel() for p in run.model.parameters())
     return run, m["global_step"] / max(m["elapsed_s"], 1e-9), params
@@ -62,6 +64,9 @@ def main() -> None:
     parser.add_argument("--skip-sb3", action="store_true")
     parser.add_argument("--skip-templates", action="store_true")
     parser.add_argument("--skip-headline", action="store_true")
+    parser.add_argument("--overlap", choices=("on", "off", "both"), default="off",
+                        help="templates: rollout and update overlapped (PPOConfig.overlap); "
+                        "both: each template off then on, side by side")
     parser.add_argument("--templates", default="",
                         help="comma-separated template names (default: all)")
     args = parser.parse_args()
@@ -91,18 +96,21 @@ def main() -> None:
     if args.skip_templates:
         return
     print(f"\nEvery template after {template_s:.0f} s, {games} evaluation games")
-    print("| template | params | moves/s | mean score | " +
+    print("| template | overlap | params | moves/s | mean score | " +
           " | ".join(f"{t}" for t in RATE_TILES) + " |")
-    print("|---|---|---|---|" + "---|" * len(RATE_TILES), flush=True)
+    print("|---|---|---|---|---|" + "---|" * len(RATE_TILES), flush=True)
     wanted = set(filter(None, args.templates.split(",")))
+    modes = {"on": (True,), "off": (False,), "both": (False, True)}[args.overlap]
     for name, design in ms.templates().items():
         if wanted and name not in wanted:
             continue
-        run, rate, params = train_template(design, template_s, workspace)
-        result = ms.evaluate(run, games=games)
-        rates = result["max_tile_rates"]
-        print(f"| {name} | {params:,} | {rate:,.0f} | {result['mean_score']:,.0f} | " +
-              " | ".join(f"{rates[t]:.1%}" for t in RATE_TILES) + " |", flush=True)
+        for overlap in modes:
+            run, rate, params = train_template(design, template_s, workspace, overlap)
+            result = ms.evaluate(run, games=games)
+            rates = result["max_tile_rates"]
+            print(f"| {name} | {'on' if overlap else 'off'} | {params:,} | {rate:,.0f} | "
+                  f"{result['mean_score']:,.0f} ± {result['se']:,.0f} | " +
+                  " | ".join(f"{rates[t]:.1%}" for t in RATE_TILES) + " |", flush=True)
     print(f"\n(total {time.monotonic() - start:.0f} s)")
 
 

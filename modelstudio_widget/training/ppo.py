@@ -17,6 +17,9 @@ game score.
 
 The trainer runs on one torch thread by default: on a 2-core machine, OpenMP spin-waiting
 otherwise makes training 10-100x slower whenever anything else runs (FINDINGS).
+On a CPU with two or more cores, with ``overlap``, the update of the last rollout
+runs on a second thread while the next rollout is played by a copy of the model one update
+behind (``overlap.py``): an iteration then takes about the longer of the two, not their sum.
 
 A time budget is a promise: ``train_iteration(deadline=...)`` cuts its rollout short when
 the rest of the rollout and its update would run past the deadline (sizing it from the
@@ -31,7 +34,9 @@ the same budget, metrics and checkpoints.
 
 from __future__ import annotations
 
+import copy
 import math
+import os
 import time
 from collections import deque
 from dataclasses import dataclass, fields
@@ -50,6 +55,7 @@ from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
 from modelstudio_widget.training.episodes import EpisodeStats
 from modelstudio_widget.training.optim import clip_grad_norm, make_optimizer, set_learning_rate
+from modelstudio_widget.training.overlap import copy_weights, side_by_side
 from modelstudio_widget.training.td import AfterstateTD
 from modelstudio_widget.training.update_size import (
     minibatches,
@@ -141,6 +147,12 @@ class PPOTrainer:
         # A design that ends in an n-tuple value learns by TD(0) instead of PPO (td.py).
         self.td = (AfterstateTD(lookahead, self.game, self.stats, cfg.td_step_size)
                    if lookahead is not None else None)
+        # Rollouts are played by ``actor``: the model itself, or with overlap a copy one
+        # update behind it (overlap.py), and ``pending`` is the rollout not yet trained on.
+        self.overlap = (cfg.overlap and self.device.type == "cpu" and self.td is None
+                        and (os.cpu_count() or 1) > 1)
+        self.actor = copy.deepcopy(self.model) if self.overlap else self.model
+        self.pending: Rollout | None = None
         self.global_step = 0  # moves played, all games together
         self.iteration = 0
         self.last_losses: dict[str, float] = {}
@@ -154,11 +166,13 @@ class PPOTrainer:
     def _on_device(self, x: np.ndarray) -> Tensor:
         return torch.from_numpy(x).to(self.device)
 
-    def _forward(self, boards: Tensor) -> tuple[Tensor, Tensor, Any]:
-        """Logits and value in float32 (whatever the precision) and the pass's extras."""
+    def _forward(self, boards: Tensor, model: GameTransformer | None = None
+                 ) -> tuple[Tensor, Tensor, Any]:
+        """Logits and value in float32 (whatever the precision) and the pass's extras, from
+        ``model`` (default: the model being trained)."""
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.config.precision == "bfloat16"):
-            logits, value, extras = self.model.forward_all(boards)
+            logits, value, extras = (model or self.model).forward_all(boards)
         return logits.float(), value.float(), extras
 
     # --- rollout -------------------------------------------------------------------------
@@ -176,7 +190,7 @@ class PPOTrainer:
         """Play ``steps`` (default ``num_steps``) moves in every game, fewer when the next
         move and the update after it would end past ``deadline`` (``time.monotonic()``
         seconds); at least one move."""
-        cfg, game, model = self.config, self.game, self.model
+        cfg, game, model = self.config, self.game, self.actor
         s, n = steps or cfg.num_steps, cfg.num_envs
         r = Rollout.empty(s, n)
         usage_sums: dict[int, Tensor] = {}
@@ -193,7 +207,7 @@ class PPOTrainer:
                     break
             r.obs[t] = game.obs
             r.legal[t] = game.legal
-            logits, value, extras = self._forward(self._on_device(r.obs[t]))
+            logits, value, extras = self._forward(self._on_device(r.obs[t]), model)
             logp_all = F.log_softmax(masked_logits(logits, self._on_device(r.legal[t])), dim=-1)
             # Sampled on the CPU with the CPU generator: the same moves on any device.
             logp_all = logp_all.cpu()
@@ -211,8 +225,9 @@ class PPOTrainer:
             if finished["index"].size:
                 r.final_max_exp[t, finished["index"]] = np.log2(finished["max_tile"])
                 self.stats.add(finished["score"], finished["max_tile"])
-        r.values[s] = self._forward(self._on_device(game.obs))[1].cpu().numpy()
+        r.values[s] = self._forward(self._on_device(game.obs), model)[1].cpu().numpy()
         self._step_cost = (time.monotonic() - started) / s
+        self._rollout_seconds += time.monotonic() - started
         self.global_step += s * n
         self.expert_usage = {model.block_id(node): (u / s).tolist()
                              for node, u in usage_sums.items()}
@@ -295,6 +310,7 @@ class PPOTrainer:
                     # per minibatch.
                     totals[k] = totals.get(k, 0.0) + v.detach().float()
                 count += 1
+        self._update_seconds += time.monotonic() - started
         if not count:  # the deadline came first: the last update's losses still stand
             return self.last_losses
         self._minibatch_cost = (time.monotonic() - started) / count
@@ -323,7 +339,7 @@ class PPOTrainer:
             total = total + head.coef * loss
         return total
 
-    # --- one iteration -------------------------------------------------------------------
+    # --- one iteration (overlap.py: rollout and update side by side) -----------------------
     def set_progress(self, fraction: float) -> None:
         """Anneal the learning rate linearly over a budget (fraction 0 -> 1)."""
         cfg = self.config
@@ -349,14 +365,17 @@ class PPOTrainer:
             elapsed = time.perf_counter() - t0
             self._rollout_seconds += elapsed
             return self.metrics(steps_per_second=(self.global_step - before) / elapsed)
-        rollout = self.collect(steps, deadline)
-        t1 = time.perf_counter()
-        self.last_losses = self.update(rollout, deadline)
-        t2 = time.perf_counter()
+        if self.overlap:  # train on the pending rollout while the actor plays the next
+            pending = self.pending  # (none in the first iteration: it only plays)
+            self.last_losses, self.pending = side_by_side(
+                lambda: self.last_losses if pending is None else self.update(pending, deadline),
+                lambda: self.collect(steps, deadline), cfg.torch_threads)
+            copy_weights(self.actor, self.model)
+        else:
+            self.last_losses = self.update(self.collect(steps, deadline), deadline)
         self.iteration += 1
-        self._rollout_seconds += t1 - t0
-        self._update_seconds += t2 - t1
-        return self.metrics(steps_per_second=(self.global_step - before) / (t2 - t0))
+        return self.metrics(steps_per_second=(self.global_step - before)
+                            / (time.perf_counter() - t0))
 
     def metrics(self, steps_per_second: float | None = None) -> dict[str, Any]:
         """A snapshot of the trainer's state (plain JSON data; NaN becomes None)."""
@@ -393,6 +412,9 @@ class PPOTrainer:
             "sampler_state": self.sampler.get_state(),
             "game": _arrays_to_tensors(self.game.state_dict()),
             **({"td": self.td.state_dict()} if self.td is not None else {}),
+            # With overlap the rollout played but not yet trained on (it resumes exactly).
+            **({"pending": _arrays_to_tensors(vars(self.pending))}
+               if self.pending is not None else {}),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -408,6 +430,10 @@ class PPOTrainer:
         self.game.load_state_dict(_tensors_to_arrays(state["game"]))
         if self.td is not None and "td" in state:
             self.td.load_state_dict(state["td"])
+        copy_weights(self.actor, self.model)
+        pending = state.get("pending")
+        self.pending = (Rollout(**{k: v.numpy() for k, v in pending.items()})
+                        if pending is not None and self.overlap else None)
 
 
 # torch.load(weights_only=True) reads tensors but not numpy arrays; boards are uint64,

@@ -39,7 +39,7 @@ RATE_TILES = (512, 1024, 2048, 4096)
 
 
 def train_template(design: dict[str, Any], seconds: float, workspace: str,
-                   overlap: bool = True) -> tuple[Any, float, int]:
+                   overlap: bool = False) -> tuple[Any, float, int]:
     """(the run, training moves/s, parameters) after ``seconds`` of ``ms.train``."""
     run = ms.train(design, seconds=seconds, workspace=workspace, progress=False,
                    config=PPOConfig(overlap=overlap))

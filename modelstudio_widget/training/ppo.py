@@ -172,7 +172,7 @@ class PPOTrainer:
         ``model`` (default: the model being trained)."""
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.config.precision == "bfloat16"):
-            logits, value, extras = (model or self.model).forward_all(boards)
+            logits, value, extras = (self.model if model is None else model).forward_all(boards)
         return logits.float(), value.float(), extras
 
     # --- rollout -------------------------------------------------------------------------
@@ -227,7 +227,7 @@ class PPOTrainer:
                 self.stats.add(finished["score"], finished["max_tile"])
         r.values[s] = self._forward(self._on_device(game.obs), model)[1].cpu().numpy()
         self._step_cost = (time.monotonic() - started) / s
-        self._rollout_seconds += time.monotonic() - started
+        self._rollout_seconds += self._step_cost * s
         self.global_step += s * n
         self.expert_usage = {model.block_id(node): (u / s).tolist()
                              for node, u in usage_sums.items()}
@@ -310,10 +310,10 @@ class PPOTrainer:
                     # per minibatch.
                     totals[k] = totals.get(k, 0.0) + v.detach().float()
                 count += 1
-        self._update_seconds += time.monotonic() - started
+        self._update_seconds += (elapsed := time.monotonic() - started)
         if not count:  # the deadline came first: the last update's losses still stand
             return self.last_losses
-        self._minibatch_cost = (time.monotonic() - started) / count
+        self._minibatch_cost = elapsed / count
         losses = {k: float(v) / count for k, v in totals.items()}
         self.lb_loss = losses.get("load_balance", 0.0)
         var_y = float(np.var(ret))
@@ -430,7 +430,7 @@ class PPOTrainer:
         self.game.load_state_dict(_tensors_to_arrays(state["game"]))
         if self.td is not None and "td" in state:
             self.td.load_state_dict(state["td"])
-        copy_weights(self.actor, self.model)
+        copy_weights(self.actor, self.model)  # (a no-op copy when they are one)
         pending = state.get("pending")
         self.pending = (Rollout(**{k: v.numpy() for k, v in pending.items()})
                         if pending is not None and self.overlap else None)

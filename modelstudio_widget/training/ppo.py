@@ -17,9 +17,9 @@ game score.
 
 The trainer runs on one torch thread by default: on a 2-core machine, OpenMP spin-waiting
 otherwise makes training 10-100x slower whenever anything else runs (FINDINGS).
-On a CPU with two or more cores, with ``overlap``, the update of the last rollout
-runs on a second thread while the next rollout is played by a copy of the model one update
-behind (``overlap.py``): an iteration then takes about the longer of the two, not their sum.
+With ``overlap`` (two or more cores) the last rollout trains on a second thread while the
+next is played by a copy of the model one update behind (``overlap.py``): an iteration takes
+about the longer of the two, and the loss is decoupled to clip against the learner.
 
 A time budget is a promise: ``train_iteration(deadline=...)`` cuts its rollout short when
 the rest of the rollout and its update would run past the deadline (sizing it from the
@@ -50,6 +50,7 @@ from torch import Tensor
 from modelstudio_widget.build.base import GameTransformer
 from modelstudio_widget.build.codegen import build_model
 from modelstudio_widget.game.engine import BatchedGame
+from modelstudio_widget.training import policy_loss
 from modelstudio_widget.training.aux_targets import aux_targets
 from modelstudio_widget.training.config import PRECISIONS, PPOConfig
 from modelstudio_widget.training.device import resolve_device, to_cpu
@@ -63,7 +64,6 @@ from modelstudio_widget.training.update_size import (
     update_moves,
 )
 
-MASKED = -1e9  # logit of an illegal move: exp() underflows to exactly 0
 # Before the first update is timed, a minibatch (forward, backward, Adam) is guessed to cost
 # this many forward passes over as many boards; the first measurement replaces the guess.
 UPDATE_COST_GUESS = 4.0
@@ -110,10 +110,6 @@ def transform_rewards(rewards: np.ndarray, how: str) -> np.ndarray:
     if how == "log":
         return np.log2(1.0 + rewards.astype(np.float32)) / 11.0
     return rewards.astype(np.float32) / 2048.0
-
-
-def masked_logits(logits: Tensor, legal: Tensor) -> Tensor:
-    return logits.masked_fill(~legal, MASKED)
 
 
 class PPOTrainer:
@@ -208,9 +204,8 @@ class PPOTrainer:
             r.obs[t] = game.obs
             r.legal[t] = game.legal
             logits, value, extras = self._forward(self._on_device(r.obs[t]), model)
-            logp_all = F.log_softmax(masked_logits(logits, self._on_device(r.legal[t])), dim=-1)
             # Sampled on the CPU with the CPU generator: the same moves on any device.
-            logp_all = logp_all.cpu()
+            logp_all = policy_loss.masked_log_softmax(logits, self._on_device(r.legal[t])).cpu()
             action = torch.multinomial(logp_all.exp(), 1, generator=self.sampler).squeeze(1)
             r.actions[t] = action.numpy()
             r.logprobs[t] = logp_all.gather(1, action.unsqueeze(1)).squeeze(1).numpy()
@@ -267,7 +262,6 @@ class PPOTrainer:
         b_logprobs, b_adv, b_ret = flat(r.logprobs), flat(adv), flat(ret)
         b_aux = {k: (flat(t), flat(v)) for k, (t, v) in aux.items()}
 
-        model.train()
         totals: dict[str, Tensor] = {}
         count = 0
         order = torch.Generator().manual_seed(cfg.seed * 100_003 + self.iteration)
@@ -277,21 +271,27 @@ class PPOTrainer:
         # short never leaves a one-move remainder, whose advantage std would be NaN.
         chunks = math.ceil(sample / cfg.minibatch_size)
         started = time.monotonic()
-        for _ in range(cfg.update_epochs):
-            for mb in torch.randperm(size, generator=order)[:sample].tensor_split(chunks):
+        epochs = [torch.randperm(size, generator=order)[:sample].to(self.device)
+                  for _ in range(cfg.update_epochs)]
+        anchor, weight = b_logprobs, torch.ones_like(b_logprobs)
+        if self.actor is not model:  # played one update behind: decoupled (policy_loss.py)
+            model.eval()  # as the actor played
+            anchor = policy_loss.proximal_log_probs(
+                lambda x: self._forward(x)[0], b_obs, b_legal, b_actions, b_logprobs,
+                torch.cat(epochs).unique())
+            weight = (anchor - b_logprobs).exp()
+        model.train()
+        for epoch in epochs:
+            for mb in epoch.tensor_split(chunks):
                 if deadline is not None and time.monotonic() >= deadline:
                     break
-                mb = mb.to(self.device)
                 logits, value, extras = self._forward(b_obs[mb])
-                logp_all = F.log_softmax(masked_logits(logits, b_legal[mb]), dim=-1)
-                new_logp = logp_all.gather(1, b_actions[mb].unsqueeze(1)).squeeze(1)
+                logp_all, new_logp = policy_loss.log_probs(logits, b_legal[mb], b_actions[mb])
                 entropy = -(logp_all.exp() * logp_all).sum(-1).mean()
-                ratio = (new_logp - b_logprobs[mb]).exp()
                 mb_adv = b_adv[mb]
                 mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
-                pg_loss = torch.max(-mb_adv * ratio,
-                                    -mb_adv * ratio.clamp(1 - cfg.clip_coef, 1 + cfg.clip_coef)
-                                    ).mean()
+                pg_loss, ratio = policy_loss.clipped_surrogate(
+                    new_logp, anchor[mb], weight[mb], mb_adv, cfg.clip_coef)
                 v_loss = 0.5 * (value - b_ret[mb]).pow(2).mean()
                 router = model.router_loss(extras)
                 aux_loss = self._aux_loss(extras, b_aux, mb)
@@ -301,7 +301,7 @@ class PPOTrainer:
                 clip_grad_norm(model.parameters(), cfg.max_grad_norm)
                 self.optimizer.step()
                 with torch.no_grad():
-                    approx_kl = ((ratio - 1) - (new_logp - b_logprobs[mb])).mean()
+                    approx_kl = ((ratio - 1) - (new_logp - anchor[mb])).mean()
                     clipfrac = ((ratio - 1).abs() > cfg.clip_coef).float().mean()
                 for k, v in (("policy", pg_loss), ("value", v_loss), ("entropy", entropy),
                              ("aux", aux_loss), ("load_balance", router),

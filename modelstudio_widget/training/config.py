@@ -55,9 +55,9 @@ class PPOConfig:
     """torch threads for training (0: torch's default); 1 avoids OpenMP spin-waits (FINDINGS)"""
     overlap: bool = False
     """on a CPU with two or more cores, play the next rollout while the last one trains (overlap.py)"""
-    # Off by default, measured (300 s, 1000 games, seed 0): 1.20-1.66x the moves/s, but the
-    # update one step off policy learns less from each: moe 7,015 -> 5,949 mean, transformer
-    # 3,701 -> 3,370, tiny 7,507 -> 7,627.
+    # Off by default, measured with the decoupled loss (300 s, 1000 games, seed 0, off -> on):
+    # moe 5,545 -> 8,377 mean, but transformer 4,738 -> 3,590, checkpointed 3,239 -> 2,493,
+    # tiny 7,360 -> 7,477 at 0.95x the moves/s (README, "Both cores").
     score_window: int = 200
     """finished games averaged for the recent mean score and max-tile rates"""
     precision: str = "float32"

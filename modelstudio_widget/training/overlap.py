@@ -15,8 +15,9 @@ rollout ``k``), never timed, so a seeded run still repeats exactly.
 Each thread runs torch on one thread of its own (``torch.set_num_threads`` is per thread):
 no OpenMP pool spin-waits for the other (FINDINGS).
 
-Off by default (``PPOConfig.overlap``): side by side at 300 s it played 1.20x (tiny) to
-1.66x (moe) the moves, but the large designs scored less (README, "Both cores").
+Off by default (``PPOConfig.overlap``): side by side at 300 s it played 1.29-1.42x the
+moves of the large designs, and moe scored 51% more, but the transformer and checkpointed
+designs scored less (README, "Both cores").
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ ONNX_INPUTS = ("board", "action_mask")
 #: so ``logits`` and ``value`` (which never depend on it) need the board alone.
 ONNX_OPTIONAL_INPUTS = ("action_mask",)
 ONNX_OUTPUTS = ("logits", "masked_logits", "value")
-#: The logit an illegal move gets in ``masked_logits``: the trainer's own mask value, so the
+#: The logit an illegal move gets in ``masked_logits``, in training and in evaluation, so the
 #: exported greedy policy is the policy that was trained (exp() of it underflows to 0).
 MASKED = -1e9
 

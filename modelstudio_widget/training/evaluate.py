@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from modelstudio_widget.exporters.contract import MASKED
 from modelstudio_widget.game.engine import legal_moves, new_boards, step, to_exponents
 from modelstudio_widget.training.tile_rates import max_tile_rates
 
@@ -109,7 +110,7 @@ def move_probabilities(model: Any, obs: np.ndarray, legal: np.ndarray) -> Any:
 
     with torch.no_grad():
         logits, _ = model(torch.from_numpy(obs))
-        return logits.masked_fill(~torch.from_numpy(legal), -1e9).softmax(dim=1)
+        return logits.masked_fill(~torch.from_numpy(legal), MASKED).softmax(dim=1)
 
 
 def torch_policy(model: Any, *, greedy: bool = True) -> Policy:

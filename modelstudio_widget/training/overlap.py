@@ -9,8 +9,9 @@ The rollout is played by an *actor*, a copy of the model whose weights are copie
 learner after every update; so each rollout is played by the weights one update behind the
 newest (as in asynchronous PPO variants). Its update is decoupled PPO
 (``policy_loss.py``): clipped against the learner's own policy at the update's start and
-importance-weighted by the actor's, so the lag does not clip away the signal. The schedule is fixed (iteration ``k`` trains on rollout ``k - 1`` while it plays
-rollout ``k``), never timed, so a seeded run still repeats exactly.
+importance-weighted by the actor's, so the lag does not clip away the signal. The
+schedule is fixed (iteration ``k`` trains on rollout ``k - 1`` while it plays rollout
+``k``), never timed, so a seeded run still repeats exactly.
 
 Each thread runs torch on one thread of its own (``torch.set_num_threads`` is per thread):
 no OpenMP pool spin-waits for the other (FINDINGS).
